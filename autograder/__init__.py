@@ -1,0 +1,1 @@
+"""Sandboxed autograder for the backpropagation course kit."""
