@@ -32,6 +32,7 @@ class Assignment:
     name: str
     title: str
     notebook: Path
+    support_files: tuple[str, ...]
     points: dict[str, float]
     rtol: float
     atol: float
@@ -43,7 +44,11 @@ class Assignment:
 
 def read_config(folder: Path | str) -> dict:
     """The parsed ``exercise.toml`` of the assignment in ``folder``."""
-    path = Path(folder) / CONFIG_NAME
+    return read_toml(Path(folder) / CONFIG_NAME)
+
+
+def read_toml(path: Path) -> dict:
+    """A parsed TOML file; ConfigError (one line) when missing or invalid."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -63,6 +68,7 @@ def load_assignment(folder: Path | str = BUNDLED_ASSIGNMENT) -> Assignment:
             name=str(meta["name"]),
             title=str(meta["title"]),
             notebook=folder / str(meta["notebook"]),
+            support_files=tuple(str(f) for f in meta.get("support_files", [])),
             points={str(k): float(v) for k, v in points.items()},
             rtol=float(tol["rtol"]),
             atol=float(tol["atol"]),

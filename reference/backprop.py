@@ -16,7 +16,7 @@ import numpy as np
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^(−z)), elementwise; finite and warning-free for any float z."""
     z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
+    e = np.exp(-np.minimum(np.abs(z), 700.0))  # e^(−|z|), clipped: no underflow, no overflow
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 

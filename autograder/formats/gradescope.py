@@ -1,0 +1,81 @@
+"""Gradescope ``results.json`` from pytest-json-report test entries.
+
+Each test entry carries ``user_properties`` (student, part, max_score, name) set by the
+grading plugin; a passed test earns its ``max_score``, anything else earns 0.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from autograder.config import Assignment
+from autograder.formats.atomic import write_atomic
+
+RESULTS_NAME = "results.json"
+
+
+def properties(test: dict) -> dict:
+    """``user_properties`` (a list of one-key objects) as one dict."""
+    merged: dict = {}
+    for entry in test.get("user_properties", []):
+        merged.update(entry)
+    return merged
+
+
+def message(test: dict) -> str:
+    """The check's feedback: the failure text of the stage that failed, or ''."""
+    for stage in ("setup", "call", "teardown"):
+        text = (test.get(stage) or {}).get("longrepr")
+        if text:
+            return str(text).strip()
+    return ""
+
+
+def results(tests: list[dict], assignment: Assignment) -> dict:
+    """One student's results.json object (Gradescope's schema)."""
+    entries = []
+    for number, test in enumerate(tests, start=1):
+        props = properties(test)
+        passed = test.get("outcome") == "passed"
+        max_score = round(float(props["max_score"]), 6)
+        entries.append({
+            "name": props["name"],
+            "number": str(number),
+            "score": max_score if passed else 0.0,
+            "max_score": max_score,
+            "status": "passed" if passed else "failed",
+            "output": "" if passed else message(test),
+            "output_format": "text",
+            "tags": [props["part"]],
+            "visibility": "visible",
+        })
+    score = round(sum(e["score"] for e in entries), 6)
+    parts = part_scores(entries, assignment)
+    lines = [f"{assignment.title}: {score:g} / {assignment.total_points:g} points"]
+    lines += [f"  {part}: {got:g} / {assignment.points[part]:g}" for part, got in parts.items()]
+    return {
+        "score": score,
+        "output": "\n".join(lines),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": entries,
+    }
+
+
+def part_scores(entries: list[dict], assignment: Assignment) -> dict[str, float]:
+    """Points per part, in the config's order, from results.json test entries."""
+    scores = dict.fromkeys(assignment.points, 0.0)
+    for entry in entries:
+        for tag in entry.get("tags", []):
+            if tag in scores:
+                scores[tag] = round(scores[tag] + float(entry["score"]), 6)
+    return scores
+
+
+def write_results(folder: Path, tests: list[dict], assignment: Assignment) -> dict:
+    """Write ``folder/results.json`` atomically and return it."""
+    data = results(tests, assignment)
+    write_atomic(folder / RESULTS_NAME, json.dumps(data, indent=2) + "\n")
+    return data

@@ -1,0 +1,102 @@
+"""``autograder grade``: a whole class, in parallel workers, into Gradescope JSON and a CSV.
+
+Submissions are dealt round-robin to ``--jobs`` workers (each one pytest run with its own
+zygote). Each student's results.json is written atomically as soon as they are graded; a
+re-run skips students already graded unless ``--regrade``. Afterwards the shards' raw
+pytest-json-report records are merged into ``report.json`` and ``grades.csv`` is rebuilt
+from every results.json in the output folder.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.config import Assignment
+from autograder.formats.atomic import write_atomic
+from autograder.formats.grades_csv import write_grades_csv
+from autograder.formats.gradescope import RESULTS_NAME
+from autograder.formats.report import merge_reports
+from autograder.loader import Submission
+
+PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One grade run: what to grade, with which hidden checks and seed, into which folder."""
+
+    assignment: Assignment
+    reference: Path
+    submissions: list[Submission]
+    out: Path
+    seed: int
+    jobs: int
+    regrade: bool = False
+
+
+def pending(batch: Batch) -> list[Submission]:
+    """The submissions still to grade (all of them with ``regrade``)."""
+    if batch.regrade:
+        return list(batch.submissions)
+    return [s for s in batch.submissions if not (batch.out / s.student / RESULTS_NAME).exists()]
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def run_batch(batch: Batch, progress=None) -> list[Submission]:
+    """Grade what is pending; ``progress(done, total)`` is called as results appear."""
+    todo = pending(batch)
+    batch.out.mkdir(parents=True, exist_ok=True)
+    if batch.regrade:
+        for sub in todo:
+            (batch.out / sub.student / RESULTS_NAME).unlink(missing_ok=True)
+    jobs = max(1, min(batch.jobs, len(todo)))
+    shards = [todo[i::jobs] for i in range(jobs)] if todo else []
+    with tempfile.TemporaryDirectory(prefix="autograder-reports-") as tmp:
+        reports = [Path(tmp) / f"report-{i}.json" for i in range(len(shards))]
+        workers = [_start(batch, shard, report) for shard, report in zip(shards, reports)]
+        while any(w.poll() is None for w in workers):
+            if progress:
+                progress(_count_done(batch, todo), len(todo))
+            time.sleep(0.05)
+        if progress:
+            progress(_count_done(batch, todo), len(todo))
+        records = [json.loads(r.read_text()) for r in reports if r.exists()]
+    if records:
+        write_atomic(batch.out / "report.json", json.dumps(merge_reports(records), indent=1))
+    write_grades_csv(batch.out, batch.assignment)
+    return todo
+
+
+def _start(batch: Batch, shard: list[Submission], report: Path) -> subprocess.Popen:
+    job = {
+        "assignment": str(batch.assignment.folder),
+        "reference": str(batch.reference),
+        "checks": str(batch.reference / "checks"),
+        "submissions": [(s.student, str(s.path.resolve())) for s in shard],
+        "out": str(batch.out.resolve()),
+        "seed": batch.seed,
+        "report": str(report),
+    }
+    worker = subprocess.Popen([sys.executable, "-m", "autograder.worker"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, cwd=batch.reference,
+                              preexec_fn=_die_with_parent, env={**os.environ, "PYTHONHASHSEED": "0",
+                                   "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    worker.stdin.write(json.dumps(job).encode())
+    worker.stdin.close()
+    return worker
+
+
+def _count_done(batch: Batch, todo: list[Submission]) -> int:
+    return sum((batch.out / s.student / RESULTS_NAME).exists() for s in todo)

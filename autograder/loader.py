@@ -1,0 +1,139 @@
+"""Submission files -> the code cells the child will run, and submission discovery.
+
+A notebook (any nbformat version nbformat can upgrade) gives its code cells, less those
+tagged ``autograder-skip`` (pictures and tables the grader does not need); a ``.py`` file
+gives one cell per ``# %%`` section. IPython magics and ``!`` shell lines cannot run in
+plain Python, so they are neutralised here, in the trusted process, as plain text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SKIP_TAG = "autograder-skip"
+SUFFIXES = (".ipynb", ".py")
+MAX_BYTES = 5 << 20
+_MAGIC = re.compile(r"^(\s*)(?:[%!]|\w[\w.]*\s*=\s*[%!])")
+_PERCENT_CELL = re.compile(r"^# %%.*$", re.MULTILINE)
+
+
+class SubmissionError(Exception):
+    """The submission file cannot be read as code (the reason is for the student)."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's file: ``student`` is the file or folder name."""
+
+    student: str
+    path: Path
+
+
+def neutralise(source: str) -> str:
+    """Replace IPython-only lines (``%magic``, ``!cmd``, ``x = !cmd``) by ``pass``."""
+    if source.lstrip().startswith("%%"):
+        return ""
+    lines = source.splitlines()
+    return "\n".join(
+        m.group(1) + "pass  # IPython-only line removed by the grader" if (m := _MAGIC.match(ln))
+        else ln
+        for ln in lines
+    ) + "\n"
+
+
+def read_cells(path: Path) -> list[str]:
+    """The code cells of a submission, ready to run in order; SubmissionError if unreadable."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise SubmissionError(f"cannot read the file ({err.strerror})") from None
+    if not data.strip():
+        raise SubmissionError("the file is empty")
+    if len(data) > MAX_BYTES:
+        raise SubmissionError(f"the file is larger than {MAX_BYTES >> 20} MB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SubmissionError("the file is not UTF-8 text (a binary file?)") from None
+    if "\x00" in text:
+        raise SubmissionError("the file is not text (it contains NUL bytes)")
+    if path.suffix == ".py":
+        return [neutralise(c) for c in _PERCENT_CELL.split(text) if c.strip()]
+    return _notebook_cells(text)
+
+
+def _notebook(text: str) -> dict:
+    """The notebook as nbformat 4 JSON; older versions are upgraded with nbformat.
+
+    nbformat itself is imported only for an upgrade: its import costs far more than
+    reading a version-4 notebook.
+    """
+    try:
+        nb = json.loads(text)
+    except ValueError as err:
+        raise SubmissionError(f"not a Jupyter notebook: invalid JSON ({err})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("nbformat"), int):
+        raise SubmissionError("not a Jupyter notebook: no nbformat version")
+    if nb["nbformat"] < 4:
+        import nbformat
+
+        try:
+            nb = nbformat.convert(nbformat.from_dict(nb), 4)
+        except Exception as err:  # noqa: BLE001 - nbformat raises many kinds for bad input
+            raise SubmissionError(f"cannot upgrade this old notebook ({err})") from None
+    if not isinstance(nb.get("cells"), list):
+        raise SubmissionError("not a Jupyter notebook: no list of cells")
+    return nb
+
+
+def _notebook_cells(text: str) -> list[str]:
+    nb = _notebook(text)
+    cells = []
+    for cell in nb["cells"]:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        metadata = cell.get("metadata")
+        tags = metadata.get("tags", []) if isinstance(metadata, dict) else []
+        if isinstance(tags, list) and SKIP_TAG in tags:
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        cells.append(neutralise(source))
+    if not cells:
+        raise SubmissionError("the notebook has no code cells")
+    return cells
+
+
+def discover(paths: list[Path]) -> list[Submission]:
+    """Submissions under ``paths``: files, folders of files, or folders of student folders.
+
+    A folder holding a notebook or .py directly is one student's (named after it) when it
+    is not the folder given; a given folder's files are one student each (named after
+    the file), and its sub-folders one student each (the first notebook inside, else .py).
+    """
+    found: list[Submission] = []
+    for path in paths:
+        if path.is_file():
+            found.append(Submission(path.stem, path))
+            continue
+        for entry in sorted(path.iterdir()):
+            if entry.is_file() and entry.suffix in SUFFIXES:
+                found.append(Submission(entry.stem, entry))
+            elif entry.is_dir() and not entry.name.startswith("."):
+                inner = _pick(entry)
+                if inner is not None:
+                    found.append(Submission(entry.name, inner))
+    return found
+
+
+def _pick(folder: Path) -> Path | None:
+    """The student's file inside their folder: a notebook first, then a .py; recursive."""
+    for suffix in SUFFIXES:
+        files = sorted(p for p in folder.rglob(f"*{suffix}")
+                       if ".ipynb_checkpoints" not in p.parts and not p.name.startswith("."))
+        if files:
+            return files[0]
+    return None

@@ -1,0 +1,174 @@
+"""The pytest plugin that turns ordinary pytest tests into grading checks.
+
+- ``@pytest.mark.part("backward", weight=1)`` puts a test in a part; the part's points (from
+  the assignment's config) are shared among its tests by weight.
+- The ``submission`` fixture is parametrized over the students: a proxy to a sandboxed
+  child that loaded the student's code. Tests are grouped per student, and as soon as
+  a student's last test has run, their ``results.json`` is written.
+- The ``grading`` fixture gives the checks the assignment, the seed and a per-test rng.
+
+Per-test facts (student, part, max score, name) go in ``user_properties``, so the raw
+pytest-json-report record carries everything the format converters need.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.config import Assignment
+from autograder.formats.gradescope import write_results
+from autograder.loader import Submission, SubmissionError, read_cells
+from autograder.sandbox import Limits, Sandbox, Zygote
+from autograder.sandbox.proxy import Answer
+
+
+@dataclass
+class Grading:
+    """What the checks may use besides the submission: config, seed, a fresh rng per test."""
+
+    assignment: Assignment
+    seed: int
+    rng: np.random.Generator
+
+
+class StudentCode:
+    """The ``submission`` fixture: a student's loaded code, reachable only through calls."""
+
+    def __init__(self, student: str, sandbox: Sandbox | None, problem: str = "") -> None:
+        self.student, self.sandbox, self.problem = student, sandbox, problem
+
+    def call(self, fn: str, *args: object, names: tuple[str, ...] = ()) -> Answer:
+        """``fn(*args)`` run in the child; an Answer whose error explains any failure."""
+        return self.call_many(fn, [args], names)[0]
+
+    def call_many(self, fn: str, batch: list[tuple], names: tuple[str, ...] = ()) -> list[Answer]:
+        if self.sandbox is None:
+            return [Answer(error=self.problem)] * len(batch)
+        answers = self.sandbox.call_many(fn, batch, names)
+        return [self._explain(fn, a) for a in answers]
+
+    def _explain(self, fn: str, answer: Answer) -> Answer:
+        """Say why a function is missing: the cell that should define it failed."""
+        if answer.error != f"{fn} is not defined":
+            return answer
+        failed = [c for c in self.sandbox.cell_reports if not c.ok]
+        if failed:
+            cells = "; ".join(f"cell {c.index + 1}: {c.error}" for c in failed[:3])
+            return Answer(error=f"{fn} is not defined ({cells})")
+        return answer
+
+
+class GradingPlugin:
+    """Registered by the grade command; carries the batch's students, zygote and output."""
+
+    def __init__(self, assignment: Assignment, submissions: list[Submission], out: Path,
+                 seed: int, limits: Limits, reference: Path) -> None:
+        self.assignment, self.submissions, self.out = assignment, submissions, out
+        self.reference = reference
+        self.seed, self.limits = seed, limits
+        self.zygote: Zygote | None = None
+        self._student_of: dict[str, str] = {}
+        self._left: dict[str, int] = defaultdict(int)
+        self._tests: dict[str, list[dict]] = defaultdict(list)
+
+    # -- hooks
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
+        self.zygote = Zygote(hide=[self.reference, self.out])
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "submission" in metafunc.fixturenames:
+            metafunc.parametrize("submission", self.submissions, indirect=True, scope="session",
+                                 ids=[s.student for s in self.submissions])
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        weights: dict[tuple[str, str], float] = defaultdict(float)
+        for item in items:
+            name, weight = _part(item)
+            if name not in self.assignment.points:
+                raise pytest.UsageError(f"{item.nodeid}: part {name!r} has no points in the config")
+            weights[_student(item), name] += weight
+        for item in items:
+            name, weight = _part(item)
+            student = _student(item)
+            self._student_of[item.nodeid] = student
+            self._left[student] += 1
+            doc = (item.function.__doc__ or item.function.__name__).strip().splitlines()[0]
+            item.user_properties += [
+                ("student", student),
+                ("part", name),
+                ("max_score", self.assignment.points[name] * weight / weights[student, name]),
+                ("name", f"{name}: {doc}"),
+            ]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        student = self._student_of.get(report.nodeid)
+        if student is None:
+            return
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            self._tests[student].append(_test_record(report))
+        if report.when == "teardown":
+            self._left[student] -= 1
+            if self._left[student] == 0:
+                write_results(self.out / student, self._tests.pop(student), self.assignment)
+
+    # -- fixtures
+
+    @pytest.fixture(scope="session")
+    def submission(self, request: pytest.FixtureRequest) -> Iterator[StudentCode]:
+        sub: Submission = request.param
+        try:
+            cells = read_cells(sub.path)
+        except SubmissionError as err:
+            yield StudentCode(sub.student, None, f"the submission could not be read: {err}")
+            return
+        files = [self.assignment.folder / f for f in self.assignment.support_files]
+        with Sandbox(self.zygote, cells, files, self.limits) as sandbox:
+            try:
+                sandbox.start()
+            except Exception as err:  # noqa: BLE001 - the child is untrusted; say why
+                yield StudentCode(sub.student, None, f"the submission could not be run: {err}")
+                return
+            yield StudentCode(sub.student, sandbox)
+
+    @pytest.fixture
+    def grading(self, request: pytest.FixtureRequest) -> Grading:
+        key = zlib.crc32(request.node.originalname.encode())
+        rng = np.random.default_rng([self.seed, key])
+        return Grading(self.assignment, self.seed, rng)
+
+
+def _student(item: pytest.Item) -> str:
+    return item.callspec.params["submission"].student
+
+
+def _part(item: pytest.Item) -> tuple[str, float]:
+    marker = item.get_closest_marker("part")
+    if marker is None or not marker.args:
+        raise pytest.UsageError(f"{item.nodeid}: a grading check needs @pytest.mark.part(name)")
+    return str(marker.args[0]), float(marker.kwargs.get("weight", 1))
+
+
+def _test_record(report: pytest.TestReport) -> dict:
+    """The fields of a pytest-json-report test entry that the converters read."""
+    stage = {"outcome": report.outcome}
+    if report.failed:
+        stage["longrepr"] = report.longreprtext
+    return {
+        "nodeid": report.nodeid,
+        "outcome": "error" if report.when == "setup" else report.outcome,
+        "user_properties": [{k: v} for k, v in report.user_properties],
+        report.when: stage,
+    }

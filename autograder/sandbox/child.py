@@ -1,0 +1,365 @@
+"""The untrusted side: a pre-warmed zygote that forks one sandboxed child per submission.
+
+Run as ``python -I child.py FD`` by the grader, with a clean environment. It imports
+numpy once, then waits on the control socket FD. For each ``spawn`` request it forks a
+child that locks itself down (own session, resource limits, private mounts hiding the
+grader's files, an unprivileged uid when the zygote is root), then serves ``load`` and
+``call`` requests on the socket it was handed. Only JSON crosses: arrays travel as
+``{"shape": [...], "data": [...]}`` of floats, never pickles.
+
+This file is standalone on purpose (stdlib and numpy only): it is all the child runs
+before student code, and it must not import the grader.
+"""
+
+import builtins
+import ctypes
+import json
+import math
+import os
+import resource
+import signal
+import socket
+import struct
+import sys
+import traceback
+
+import numpy as np
+
+HEADER = struct.Struct("!I")
+MAX_REQUEST = 64 << 20
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
+MS_REC, MS_PRIVATE = 1 << 14, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+
+
+class CellTimeout(BaseException):
+    """Raised by SIGALRM when a cell or a call runs past its own time limit."""
+
+
+# ---------------------------------------------------------------- framing
+
+
+def send(sock, obj):
+    data = json.dumps(obj, allow_nan=True).encode()
+    sock.sendall(HEADER.pack(len(data)) + data)
+
+
+def recv_exact(sock, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return bytes(buf)
+
+
+def recv(sock):
+    (n,) = HEADER.unpack(recv_exact(sock, HEADER.size))
+    if n > MAX_REQUEST:
+        raise EOFError
+    return json.loads(recv_exact(sock, n))
+
+
+# ---------------------------------------------------------------- values
+
+
+def decode(value):
+    """Grader's plain data -> fresh numpy float64 arrays, floats and dicts."""
+    if isinstance(value, dict) and "shape" in value and "data" in value:
+        return np.array(value["data"], dtype=np.float64).reshape(value["shape"])
+    if isinstance(value, dict):
+        return {k: decode(v) for k, v in value.items()}
+    return value
+
+
+def encode(value, depth=0):
+    """Whatever student code returned -> plain data, or {"error": why}."""
+    if depth > 4:
+        return {"error": "nested too deeply"}
+    if isinstance(value, dict):
+        return {"dict": {str(k): encode(v, depth + 1) for k, v in list(value.items())[:64]}}
+    if isinstance(value, (str, bytes)):
+        return {"error": f"a {type(value).__name__}, not numbers"}
+    if value is None:
+        return {"error": "None (did the function return its result?)"}
+    try:
+        arr = np.asarray(value)
+    except Exception as err:  # noqa: BLE001 - anything student objects raise
+        return {"error": f"not convertible to numbers ({type(err).__name__})"}
+    if arr.dtype.kind == "c":
+        return {"error": "complex numbers"}
+    if arr.dtype.kind not in "fiub":
+        return {"error": f"values of type {type(value).__name__} (dtype {arr.dtype})"}
+    if arr.size > 1_000_000:
+        return {"error": f"an array of {arr.size} numbers"}
+    arr = arr.astype(np.float64)
+    return {"shape": list(arr.shape), "data": arr.ravel().tolist(), "dtype": arr.dtype.str}
+
+
+def snapshot(value):
+    """A deep copy of the decoded arguments, to tell whether a call mutated them."""
+    if isinstance(value, list):
+        return [snapshot(v) for v in value]
+    if isinstance(value, dict):
+        return {k: snapshot(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value
+
+
+def mutated(before, after, path=""):
+    """Names of the argument entries a call changed in place."""
+    if isinstance(before, list):
+        changed = []
+        for name, old, new in zip(path, before, after):
+            changed += mutated(old, new, name)
+        return changed
+    if isinstance(before, dict):
+        changed = []
+        for key, old in before.items():
+            new = after.get(key) if isinstance(after, dict) else None
+            changed += mutated(old, new, f"{path}[{key!r}]" if path else key)
+        if isinstance(after, dict) and set(after) != set(before):
+            changed.append(path or "the dict")
+        return changed
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and after.shape == before.shape
+        if not same or not np.array_equal(before, after, equal_nan=True):
+            return [path]
+    return []
+
+
+# ---------------------------------------------------------------- sandbox
+
+
+def _alarm(signum, frame):
+    raise CellTimeout()
+
+
+def lock_down(req, workdir):
+    """Own session, private mounts, limits, then an unprivileged uid when we are root."""
+    os.setsid()
+    for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    uid = req.get("uid")
+    libc = ctypes.CDLL(None, use_errno=True)
+    if uid is not None:
+        flags = CLONE_NEWNS | (CLONE_NEWNET if req.get("no_network") else 0)
+        if libc.unshare(flags) != 0:
+            raise OSError(ctypes.get_errno(), "unshare")
+        libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+        libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"hidepid=2")
+        expose(libc, [sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path])
+        for path in req.get("hide", []):
+            if os.path.exists(path):
+                libc.mount(b"tmpfs", path.encode(), b"tmpfs",
+                           MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
+        os.chown(workdir, uid, uid)
+        os.chmod(workdir, 0o700)
+        for name in os.listdir(workdir):
+            os.chown(os.path.join(workdir, name), uid, uid)
+    os.chdir(workdir)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    limits = req["limits"]
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
+    if uid is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    os.environ.clear()
+    os.environ.update(req["env"])
+    os.environ["HOME"] = workdir
+    sys.path[:] = [workdir] + [p for p in sys.path[1:] if p]
+    sys.argv = ["submission"]
+
+
+def expose(libc, paths):
+    """Let an unprivileged uid reach Python's own files below a closed folder such as /root.
+
+    The closed folder is covered (in this child's private mounts only) by an empty tmpfs
+    anyone may traverse, and each needed entry of it is bind-mounted back from an fd opened
+    before the cover. Everything else in the closed folder stays out of reach.
+    """
+    needed = {}
+    for path in paths:
+        if not path or not os.path.isdir(path):
+            continue
+        parts = os.path.realpath(path).split(os.sep)[1:]
+        for depth in range(1, len(parts)):
+            folder = os.sep + os.path.join(*parts[:depth])
+            if not os.stat(folder).st_mode & 0o001:
+                needed.setdefault(folder, set()).add(parts[depth])
+                break
+    for folder, names in needed.items():
+        fds = {name: os.open(os.path.join(folder, name), os.O_PATH) for name in names}
+        libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16k,mode=0755")
+        for name, fd in fds.items():
+            os.mkdir(os.path.join(folder, name))
+            libc.mount(f"/proc/self/fd/{fd}".encode(), os.path.join(folder, name).encode(),
+                       None, MS_BIND | MS_REC, None)
+            os.close(fd)
+        libc.mount(None, folder.encode(), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+
+
+class Harness:
+    """Runs the submission's cells in one namespace and calls its functions."""
+
+    def __init__(self):
+        self.ns = {"__name__": "__main__", "__builtins__": builtins}
+
+    def _timed(self, seconds, fn):
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return fn()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def load(self, sock, req):
+        results = []
+        for index, source in enumerate(req["cells"]):
+            if index in req["skip"]:
+                results.append({"index": index, "ok": False, "error": "skipped"})
+                continue
+            send(sock, {"event": "cell", "index": index})
+            results.append({"index": index, **self._run_cell(index, source, req["timeout"])})
+        send(sock, {"event": "loaded", "cells": results, "names": self._callables()})
+
+    def _run_cell(self, index, source, timeout):
+        try:
+            code = compile(source, f"<cell {index + 1}>", "exec")
+            self._timed(timeout, lambda: exec(code, self.ns))
+            return {"ok": True}
+        except CellTimeout:
+            return {"ok": False, "error": f"ran past its time limit of {timeout:g} s"}
+        except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
+            return {"ok": False, "error": describe(err)}
+
+    def _callables(self):
+        try:
+            return sorted(k for k, v in self.ns.items() if callable(v) and isinstance(k, str))
+        except Exception:  # noqa: BLE001
+            return []
+
+    def call(self, sock, req):
+        fn = self.ns.get(req["fn"])
+        if not callable(fn):
+            send(sock, {"event": "result", "error": f"{req['fn']} is not defined"})
+            return
+        batch = []
+        names = req.get("names") or [f"argument {i + 1}" for i in range(len(req["batch"][0]))]
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, req["timeout"])
+        try:
+            for args in req["batch"]:
+                args = [decode(a) for a in args]
+                before = snapshot(args)
+                try:
+                    value = fn(*args)
+                    out = {"value": encode(value), "mutated": mutated(before, args, names)}
+                except CellTimeout:
+                    raise
+                except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
+                    out = {"error": describe(err)}
+                batch.append(out)
+        except CellTimeout:
+            error = {"error": f"ran past its time limit of {req['timeout']:g} s"}
+            batch += [error] * (len(req["batch"]) - len(batch))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        send(sock, {"event": "result", "batch": batch})
+
+
+def describe(err):
+    """One line for the feedback: the exception and the student's line that raised it."""
+    where = ""
+    for frame in traceback.extract_tb(err.__traceback__):
+        if frame.filename.startswith("<cell"):
+            where = f" ({frame.filename[1:-1]}, line {frame.lineno})"
+    text = str(err)
+    return f"{type(err).__name__}: {text[:300]}{where}" if text else f"{type(err).__name__}{where}"
+
+
+def child_main(sock, req):
+    lock_down(req, req["workdir"])
+    harness = Harness()
+    while True:
+        try:
+            msg = recv(sock)
+        except (EOFError, OSError, ValueError):
+            os._exit(0)
+        if msg["op"] == "load":
+            harness.load(sock, msg)
+        elif msg["op"] == "call":
+            harness.call(sock, msg)
+
+
+# ---------------------------------------------------------------- zygote
+
+
+def kill_uid(uid):
+    """SIGKILL every process of ``uid``: kill(-1) as that uid reaches exactly those."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def reap():
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def zygote_main(fd):
+    ctrl = socket.socket(fileno=fd)
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(ctrl, 1 << 16, 1)
+        except OSError:
+            return
+        if not data:
+            return
+        reap()
+        req = json.loads(data)
+        if req["op"] == "spawn":
+            pid = os.fork()
+            if pid == 0:
+                ctrl.close()
+                try:
+                    if req.get("root"):
+                        req["uid"] = req["uid_base"] + os.getpid()
+                    child_main(socket.socket(fileno=fds[0]), req)
+                finally:
+                    os._exit(70)
+            os.close(fds[0])
+            ctrl.send(json.dumps({"pid": pid}).encode())
+        elif req["op"] == "kill_uid":
+            kill_uid(req["uid"])
+            ctrl.send(b"{}")
+
+
+if __name__ == "__main__":
+    math.fsum([])  # warm the imports the harness and typical submissions use
+    zygote_main(int(sys.argv[1]))

@@ -1,0 +1,137 @@
+"""The answer key: a notebook whose solution cells hold the reference's functions.
+
+A solution cell is a code cell whose nbgrader metadata has ``solution: true``; its
+``grade_id`` names the function it defines. ``solve_notebook`` swaps each such cell for
+the reference function's source, the body after the docstring between nbgrader's
+``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers, so the solved notebook is also an
+nbgrader source notebook.
+
+The reference is loaded from its path and never put on ``sys.path``: student code must
+not be able to import it. The solved cells see only what the notebook's own cells
+define (e.g. ``np`` from a setup cell), not the reference's module-level imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import importlib.util
+import inspect
+from pathlib import Path
+from types import FunctionType, ModuleType
+
+import nbformat
+from nbformat import NotebookNode
+
+from autograder.config import load_assignment
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+
+
+def load_module(path: Path | str, name: str = "_reference") -> ModuleType:
+    """Execute the Python file at ``path`` as a module, outside ``sys.path`` and ``sys.modules``."""
+    spec = importlib.util.spec_from_file_location(name, Path(path))
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{path}: not a Python module")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def public_functions(module: ModuleType) -> dict[str, FunctionType]:
+    """The functions defined (not imported) in ``module`` without a leading ``_``, in order."""
+    functions = [
+        obj for name, obj in vars(module).items()
+        if inspect.isfunction(obj) and obj.__module__ == module.__name__
+        and not name.startswith("_")
+    ]
+    functions.sort(key=lambda f: f.__code__.co_firstlineno)
+    return {f.__name__: f for f in functions}
+
+
+def plain_signature(func: FunctionType) -> inspect.Signature:
+    """``func``'s signature without annotations: names, kinds and defaults only."""
+    signature = inspect.signature(func)
+    return signature.replace(
+        parameters=[p.replace(annotation=p.empty) for p in signature.parameters.values()],
+        return_annotation=signature.empty,
+    )
+
+
+def _signature_from_ast(args: ast.arguments) -> inspect.Signature:
+    """The plain signature of a ``def``; defaults must be literals (``ast.literal_eval``)."""
+    P = inspect.Parameter
+    positional = [(a, P.POSITIONAL_ONLY) for a in args.posonlyargs]
+    positional += [(a, P.POSITIONAL_OR_KEYWORD) for a in args.args]
+    defaults = [P.empty] * (len(positional) - len(args.defaults)) + args.defaults
+    params = [P(a.arg, kind, default=d if d is P.empty else ast.literal_eval(d))
+              for (a, kind), d in zip(positional, defaults, strict=True)]
+    if args.vararg:
+        params.append(P(args.vararg.arg, P.VAR_POSITIONAL))
+    params += [P(a.arg, P.KEYWORD_ONLY, default=P.empty if d is None else ast.literal_eval(d))
+               for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+    if args.kwarg:
+        params.append(P(args.kwarg.arg, P.VAR_KEYWORD))
+    return inspect.Signature(params)
+
+
+def is_solution_cell(cell: NotebookNode) -> bool:
+    """A code cell marked ``solution: true`` in its nbgrader metadata."""
+    return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("solution"))
+
+
+def stub_functions(nb: NotebookNode) -> dict[str, inspect.Signature]:
+    """Every top-level function defined in the notebook's solution cells, by name."""
+    return {
+        node.name: _signature_from_ast(node.args)
+        for cell in nb.cells if is_solution_cell(cell)
+        for node in ast.parse(cell.source).body if isinstance(node, ast.FunctionDef)
+    }
+
+
+def split_function(func: FunctionType) -> tuple[list[str], list[str]]:
+    """``func``'s source lines, split into its head (def line and docstring) and the rest."""
+    lines = inspect.getsource(func).splitlines()
+    node = ast.parse("\n".join(lines)).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    has_docstring = ast.get_docstring(node) is not None
+    body = node.body[1:] if has_docstring else node.body
+    if not body:
+        raise ValueError(f"{func.__name__}: nothing after the docstring")
+    first = body[0]
+    # ast line numbers are 1-based: the rest starts after the docstring's last line or,
+    # without a docstring, at the first statement (or its first decorator)
+    start = (node.body[0].end_lineno if has_docstring else
+             min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", []))]) - 1)
+    return lines[:start], lines[start:]
+
+
+def solution_source(func: FunctionType) -> str:
+    """``func``'s source with everything after its docstring between the solution markers."""
+    head, body = split_function(func)
+    first = next(line for line in body if line.strip())
+    indent = first[: len(first) - len(first.lstrip())]
+    return "\n".join([*head, indent + BEGIN_SOLUTION, *body, indent + END_SOLUTION])
+
+
+def solve_notebook(nb: NotebookNode, reference: ModuleType) -> NotebookNode:
+    """A copy of ``nb`` whose solution cells named after a reference function hold its source."""
+    functions = public_functions(reference)
+    solved = copy.deepcopy(nb)
+    for cell in solved.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if is_solution_cell(cell) and grade_id in functions:
+            cell.source = solution_source(functions[grade_id])
+            cell.outputs, cell.execution_count = [], None
+    return solved
+
+
+def write_answer_key(assignment_folder: Path | str, reference_path: Path | str,
+                     out_path: Path | str) -> Path:
+    """Write the assignment's notebook solved with the reference at ``reference_path``."""
+    notebook = nbformat.read(load_assignment(assignment_folder).notebook, as_version=4)
+    solved = solve_notebook(notebook, load_module(reference_path))
+    out_path = Path(out_path)
+    nbformat.write(solved, out_path)
+    return out_path
