@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--reference", default=str(DEFAULT_REFERENCE),
                        help="hidden reference folder with checks/ (default: reference/)")
     grade.set_defaults(func=cmd_grade)
+    from autograder.cli_public import add_parsers  # check, classroom-result, release
+
+    add_parsers(sub)
     return parser
 
 

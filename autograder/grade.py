@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from autograder.config import Assignment
@@ -26,6 +26,7 @@ from autograder.formats.grades_csv import write_grades_csv
 from autograder.formats.gradescope import RESULTS_NAME
 from autograder.formats.report import merge_reports
 from autograder.loader import Submission
+from autograder.sandbox.limits import Limits
 
 PR_SET_PDEATHSIG = 1
 
@@ -41,6 +42,7 @@ class Batch:
     seed: int
     jobs: int
     regrade: bool = False
+    limits: Limits | None = None  # None: the defaults of Limits
 
 
 def pending(batch: Batch) -> list[Submission]:
@@ -58,6 +60,8 @@ def run_batch(batch: Batch, progress=None) -> list[Submission]:
     """Grade what is pending; ``progress(done, total)`` is called as results appear."""
     todo = pending(batch)
     batch.out.mkdir(parents=True, exist_ok=True)
+    for stale in batch.out.glob("**/.*.tmp"):  # a write_atomic cut short by a killed run
+        stale.unlink(missing_ok=True)
     if batch.regrade:
         for sub in todo:
             (batch.out / sub.student / RESULTS_NAME).unlink(missing_ok=True)
@@ -88,6 +92,7 @@ def _start(batch: Batch, shard: list[Submission], report: Path) -> subprocess.Po
         "out": str(batch.out.resolve()),
         "seed": batch.seed,
         "report": str(report),
+        "limits": asdict(batch.limits) if batch.limits is not None else {},
     }
     worker = subprocess.Popen([sys.executable, "-m", "autograder.worker"], stdin=subprocess.PIPE,
                               stdout=subprocess.DEVNULL, cwd=batch.reference,

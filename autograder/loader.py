@@ -1,6 +1,6 @@
 """Submission files -> the code cells the child will run, and submission discovery.
 
-A notebook (any nbformat version nbformat can upgrade) gives its code cells, less those
+A notebook (nbformat 4, 3, or older when nbformat can upgrade it) gives its code cells, less those
 tagged ``autograder-skip`` (pictures and tables the grader does not need); a ``.py`` file
 gives one cell per ``# %%`` section. IPython magics and ``!`` shell lines cannot run in
 plain Python, so they are neutralised here, in the trusted process, as plain text.
@@ -17,6 +17,7 @@ SKIP_TAG = "autograder-skip"
 SUFFIXES = (".ipynb", ".py")
 MAX_BYTES = 5 << 20
 _MAGIC = re.compile(r"^(\s*)(?:[%!]|\w[\w.]*\s*=\s*[%!])")
+_CELL_MAGICS_KEPT = ("%%time", "%%timeit", "%%capture")
 _PERCENT_CELL = re.compile(r"^# %%.*$", re.MULTILINE)
 
 
@@ -33,9 +34,17 @@ class Submission:
 
 
 def neutralise(source: str) -> str:
-    """Replace IPython-only lines (``%magic``, ``!cmd``, ``x = !cmd``) by ``pass``."""
-    if source.lstrip().startswith("%%"):
-        return ""
+    """Replace IPython-only lines (``%magic``, ``!cmd``, ``x = !cmd``) by ``pass``.
+
+    A cell magic that only times or captures its cell (``%%time``) is dropped and its code
+    kept; any other cell (``%%bash``, ``%%html``) is not Python and is dropped whole.
+    """
+    stripped = source.lstrip()
+    if stripped.startswith("%%"):
+        first, _, rest = stripped.partition("\n")
+        if first.split()[0] not in _CELL_MAGICS_KEPT:
+            return ""
+        source = rest
     lines = source.splitlines()
     return "\n".join(
         m.group(1) + "pass  # IPython-only line removed by the grader" if (m := _MAGIC.match(ln))
@@ -60,24 +69,35 @@ def read_cells(path: Path) -> list[str]:
         raise SubmissionError("the file is not UTF-8 text (a binary file?)") from None
     if "\x00" in text:
         raise SubmissionError("the file is not text (it contains NUL bytes)")
+    text = text.removeprefix("\ufeff")  # a byte order mark, as some editors write
     if path.suffix == ".py":
         return [neutralise(c) for c in _PERCENT_CELL.split(text) if c.strip()]
     return _notebook_cells(text)
 
 
 def _notebook(text: str) -> dict:
-    """The notebook as nbformat 4 JSON; older versions are upgraded with nbformat.
+    """The notebook as nbformat 4 JSON (its ``cells``); older versions are upgraded.
 
-    nbformat itself is imported only for an upgrade: its import costs far more than
-    reading a version-4 notebook.
+    Version 3 (worksheets of cells whose code is in ``input``) is upgraded here; versions 1
+    and 2 with nbformat, imported only then: its import alone takes seconds.
     """
     try:
         nb = json.loads(text)
     except ValueError as err:
         raise SubmissionError(f"not a Jupyter notebook: invalid JSON ({err})") from None
-    if not isinstance(nb, dict) or not isinstance(nb.get("nbformat"), int):
+    except RecursionError:
+        raise SubmissionError("not a Jupyter notebook: JSON nested too deeply") from None
+    if not isinstance(nb, dict) or type(nb.get("nbformat")) is not int:
         raise SubmissionError("not a Jupyter notebook: no nbformat version")
-    if nb["nbformat"] < 4:
+    if nb["nbformat"] == 3:
+        worksheets = nb.get("worksheets")
+        if not isinstance(worksheets, list):
+            raise SubmissionError("not a Jupyter notebook: nbformat 3 without worksheets")
+        cells = [c for ws in worksheets if isinstance(ws, dict)
+                 and isinstance(ws.get("cells"), list) for c in ws["cells"]]
+        return {"cells": [{**c, "source": c.get("input", "")} if isinstance(c, dict)
+                          and c.get("cell_type") == "code" else c for c in cells]}
+    if nb["nbformat"] < 3:
         import nbformat
 
         try:
@@ -100,7 +120,10 @@ def _notebook_cells(text: str) -> list[str]:
         if isinstance(tags, list) and SKIP_TAG in tags:
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            source = "".join(source)
+        if not isinstance(source, str):  # a damaged cell fails alone, with a reason
+            source = "raise ValueError('this code cell of the notebook file has no text')\n"
         cells.append(neutralise(source))
     if not cells:
         raise SubmissionError("the notebook has no code cells")

@@ -14,7 +14,7 @@ pytest-json-report record carries everything the format converters need.
 from __future__ import annotations
 
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.config import Assignment
+from autograder.config import KIT_ROOT, Assignment
 from autograder.formats.gradescope import write_results
 from autograder.loader import Submission, SubmissionError, read_cells
 from autograder.sandbox import Limits, Sandbox, Zygote
@@ -82,7 +82,7 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
-        self.zygote = Zygote(hide=[self.reference, self.out])
+        self.zygote = Zygote(hide=hidden_folders(self.reference, self.out, self.submissions))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.zygote is not None:
@@ -148,6 +148,17 @@ class GradingPlugin:
         key = zlib.crc32(request.node.originalname.encode())
         rng = np.random.default_rng([self.seed, key])
         return Grading(self.assignment, self.seed, rng)
+
+
+def hidden_folders(reference: Path, out: Path, submissions: list[Submission]) -> list[Path]:
+    """What a child must not see: the reference, the output, the kit (with its git
+    history) and every submission's folder (a classmate's correct answer is an answer)."""
+    folders = {s.path.resolve().parent for s in submissions}
+    siblings = Counter(f.parent for f in folders)  # students' own folders: hide their parent
+    folders = {f.parent if siblings[f.parent] > 1 and f.parent != f.parent.parent else f
+               for f in folders}
+    folders |= {Path(f).resolve() for f in (reference, out, KIT_ROOT)}
+    return sorted(f for f in folders if not any(p in folders for p in f.parents))
 
 
 def _student(item: pytest.Item) -> str:

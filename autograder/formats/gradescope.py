@@ -38,7 +38,7 @@ def results(tests: list[dict], assignment: Assignment) -> dict:
     for number, test in enumerate(tests, start=1):
         props = properties(test)
         passed = test.get("outcome") == "passed"
-        max_score = round(float(props["max_score"]), 6)
+        max_score = float(props["max_score"])  # unrounded: a part's tests sum to its points
         entries.append({
             "name": props["name"],
             "number": str(number),
@@ -70,8 +70,8 @@ def part_scores(entries: list[dict], assignment: Assignment) -> dict[str, float]
     for entry in entries:
         for tag in entry.get("tags", []):
             if tag in scores:
-                scores[tag] = round(scores[tag] + float(entry["score"]), 6)
-    return scores
+                scores[tag] += float(entry["score"])
+    return {part: round(score, 6) for part, score in scores.items()}  # round the sums only
 
 
 def write_results(folder: Path, tests: list[dict], assignment: Assignment) -> dict:

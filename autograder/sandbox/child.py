@@ -17,20 +17,24 @@ import json
 import math
 import os
 import resource
+import shutil
 import signal
 import socket
 import struct
 import sys
+import time
 import traceback
 
 import numpy as np
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 64 << 20
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
 MS_REC, MS_PRIVATE = 1 << 14, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+SYS_mount_setattr, AT_RECURSIVE, MOUNT_ATTR_RDONLY = 442, 0x8000, 1
+NICE = 10
 
 
 class CellTimeout(BaseException):
@@ -92,7 +96,7 @@ def encode(value, depth=0):
         return {"error": "complex numbers"}
     if arr.dtype.kind not in "fiub":
         return {"error": f"values of type {type(value).__name__} (dtype {arr.dtype})"}
-    if arr.size > 1_000_000:
+    if arr.size > 100_000:
         return {"error": f"an array of {arr.size} numbers"}
     arr = arr.astype(np.float64)
     return {"shape": list(arr.shape), "data": arr.ravel().tolist(), "dtype": arr.dtype.str}
@@ -139,39 +143,31 @@ def _alarm(signum, frame):
 
 
 def lock_down(req, workdir):
-    """Own session, private mounts, limits, then an unprivileged uid when we are root."""
+    """Own session, private mounts, limits, then an unprivileged uid when we are root.
+
+    Returns the working folder the submission runs in: when root, a fresh size-limited
+    tmpfs copy of ``workdir`` (the rest of the file system is read-only to the child).
+    """
     os.setsid()
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     uid = req.get("uid")
+    limits = req["limits"]
     libc = ctypes.CDLL(None, use_errno=True)
     if uid is not None:
-        flags = CLONE_NEWNS | (CLONE_NEWNET if req.get("no_network") else 0)
-        if libc.unshare(flags) != 0:
-            raise OSError(ctypes.get_errno(), "unshare")
-        libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
-        libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"hidepid=2")
-        expose(libc, [sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path])
-        for path in req.get("hide", []):
-            if os.path.exists(path):
-                libc.mount(b"tmpfs", path.encode(), b"tmpfs",
-                           MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
-        os.chown(workdir, uid, uid)
-        os.chmod(workdir, 0o700)
-        for name in os.listdir(workdir):
-            os.chown(os.path.join(workdir, name), uid, uid)
+        workdir = private_view(libc, req, workdir, uid, limits)
     os.chdir(workdir)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
-    limits = req["limits"]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 1))
     resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
+    os.setpriority(os.PRIO_PROCESS, 0, NICE)  # bombs yield the CPU to the grader
     if uid is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
         os.setgroups([])
@@ -179,11 +175,100 @@ def lock_down(req, workdir):
         os.setuid(uid)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != req["zygote"]:
+        os._exit(0)  # the zygote died before PDEATHSIG was armed
     os.environ.clear()
     os.environ.update(req["env"])
     os.environ["HOME"] = workdir
     sys.path[:] = [workdir] + [p for p in sys.path[1:] if p]
     sys.argv = ["submission"]
+    return workdir
+
+
+def private_view(libc, req, workdir, uid, limits):
+    """The child's own mounts: grader's folders hidden, all read-only but a scratch tmpfs.
+
+    - every ``hide`` folder (the reference, the output folder, the kit, the submissions)
+      is covered by an empty read-only tmpfs, with only Python's own files put back;
+    - every other mount is made read-only, so the child can write nowhere on disk;
+    - /tmp, /var/tmp and /dev/shm are one fresh tmpfs of ``scratch_bytes``, holding the
+      working folder (a copy of ``workdir``): gone with the child, and bounded;
+    - /proc is a fresh procfs with hidepid=2: the child sees its own processes only.
+    """
+    flags = CLONE_NEWNS | CLONE_NEWIPC | (CLONE_NEWNET if req.get("no_network") else 0)
+    if libc.unshare(flags) != 0:
+        raise OSError(ctypes.get_errno(), "unshare")
+    mount(libc, b"none", "/", None, MS_REC | MS_PRIVATE)
+    files = {}
+    for name in os.listdir(workdir):
+        path = os.path.join(workdir, name)
+        if os.path.isfile(path) and os.path.getsize(path) <= 1 << 20:
+            with open(path, "rb") as f:
+                files[name] = f.read()
+    python = python_paths()
+    for path in sorted(req.get("hide", []), key=lambda p: p.count(os.sep)):
+        cover(libc, path, python)
+    expose(libc, python)
+    read_only(libc)
+    mount(libc, b"proc", "/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"hidepid=2")
+    scratch = f"size={limits['scratch_bytes']},nr_inodes=4096,mode=1777".encode()
+    mount(libc, b"tmpfs", "/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, scratch)
+    for path in ("/var/tmp", "/dev/shm"):
+        if os.path.isdir(path):
+            mount(libc, b"/tmp", path, None, MS_BIND)
+    work = os.path.join("/tmp", os.path.basename(workdir))
+    os.mkdir(work, 0o700)
+    for name, data in files.items():
+        with open(os.path.join(work, name), "wb") as f:
+            f.write(data)
+        os.chown(os.path.join(work, name), uid, uid)
+    os.chown(work, uid, uid)
+    return work
+
+
+def mount(libc, source, target, fstype, flags, data=None):
+    target = target.encode() if isinstance(target, str) else target
+    if libc.mount(source, target, fstype, flags, data) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {target.decode()}: {os.strerror(err)}")
+
+
+def python_paths():
+    """The folders Python itself needs: its prefixes and import path, without nesting."""
+    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path)
+             if p and os.path.isdir(p)}
+    return sorted(p for p in paths if not any(inside(p, q) for q in paths if q != p))
+
+
+def inside(path, folder):
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def cover(libc, path, python):
+    """Hide ``path`` under an empty read-only tmpfs, putting back the Python folders in it."""
+    path = os.path.realpath(path)
+    if not os.path.isdir(path) or any(p == path or inside(path, p) for p in python):
+        return  # not there, or Python itself lives here
+    keep = [p for p in python if inside(p, path)]
+    fds = [(p, os.open(p, os.O_PATH)) for p in keep]
+    mount(libc, b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16k,mode=0755")
+    for p, fd in fds:
+        os.makedirs(p, 0o755, exist_ok=True)
+        mount(libc, f"/proc/self/fd/{fd}".encode(), p, None, MS_BIND | MS_REC)
+        os.close(fd)
+    mount(libc, None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def read_only(libc):
+    """Every mount of this namespace read-only (mount_setattr, recursive from /)."""
+    attr = struct.pack("QQQQ", MOUNT_ATTR_RDONLY, 0, 0, 0)
+    buf = ctypes.create_string_buffer(attr, len(attr))
+    if libc.syscall(SYS_mount_setattr, -100, b"/", AT_RECURSIVE, buf, len(attr)) == 0:
+        return
+    with open("/proc/self/mountinfo") as f:  # kernels before 5.12: one remount per mount
+        points = [line.split()[4] for line in f]
+    for point in points:
+        libc.mount(None, point.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
 
 
 def expose(libc, paths):
@@ -195,9 +280,7 @@ def expose(libc, paths):
     """
     needed = {}
     for path in paths:
-        if not path or not os.path.isdir(path):
-            continue
-        parts = os.path.realpath(path).split(os.sep)[1:]
+        parts = path.split(os.sep)[1:]
         for depth in range(1, len(parts)):
             folder = os.sep + os.path.join(*parts[:depth])
             if not os.stat(folder).st_mode & 0o001:
@@ -205,13 +288,13 @@ def expose(libc, paths):
                 break
     for folder, names in needed.items():
         fds = {name: os.open(os.path.join(folder, name), os.O_PATH) for name in names}
-        libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16k,mode=0755")
+        mount(libc, b"tmpfs", folder, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16k,mode=0755")
         for name, fd in fds.items():
             os.mkdir(os.path.join(folder, name))
-            libc.mount(f"/proc/self/fd/{fd}".encode(), os.path.join(folder, name).encode(),
-                       None, MS_BIND | MS_REC, None)
+            mount(libc, f"/proc/self/fd/{fd}".encode(), os.path.join(folder, name), None,
+                  MS_BIND | MS_REC)
             os.close(fd)
-        libc.mount(None, folder.encode(), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+        mount(libc, None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 class Harness:
@@ -310,10 +393,34 @@ def child_main(sock, req):
 # ---------------------------------------------------------------- zygote
 
 
-def kill_uid(uid):
-    """SIGKILL every process of ``uid``: kill(-1) as that uid reaches exactly those."""
-    pid = os.fork()
-    if pid == 0:
+def kill_uid(uid, timeout=2.0):
+    """SIGKILL every process of ``uid`` and return once none is left, zombies reaped.
+
+    kill(-1) as that uid reaches exactly its processes, and one call is enough: the kernel
+    signals them all under the task list lock, and a fork racing with it fails. The zygote,
+    subreaper of every sandbox process, reaps the dead until getpriority(PRIO_USER, uid)
+    finds no process of that uid (ESRCH), sending the signal again now and then.
+    """
+    deadline = time.monotonic() + timeout
+    next_kill = 0.0
+    while True:
+        now = time.monotonic()
+        if now >= next_kill:
+            signal_uid(uid)
+            next_kill = now + 0.05
+        reap()
+        try:
+            os.getpriority(os.PRIO_USER, uid)
+        except OSError:
+            return  # no process of uid left
+        if now > deadline:
+            return
+        time.sleep(0.0002)
+
+
+def signal_uid(uid):
+    helper = os.fork()
+    if helper == 0:
         try:
             os.setgroups([])
             os.setgid(uid)
@@ -321,7 +428,7 @@ def kill_uid(uid):
             os.kill(-1, signal.SIGKILL)
         finally:
             os._exit(0)
-    os.waitpid(pid, 0)
+    os.waitpid(helper, 0)
 
 
 def reap():
@@ -332,8 +439,67 @@ def reap():
         pass
 
 
+def orphans(live):
+    """The zygote's children that are not live sandbox children: escaped descendants.
+
+    The zygote is a child subreaper, so whatever a sandbox child leaves behind (a
+    double-forked grandchild in its own session) becomes a child of the zygote when its
+    parent dies.
+    """
+    found = []
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children") as f:
+                found += [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+    return [p for p in found if p not in live]
+
+
+def sweep(live, rounds=200):
+    """Kill escaped descendants until none is left (each kill lets its own children up)."""
+    for _ in range(rounds):
+        reap()
+        found = orphans(live)
+        if not found:
+            return
+        for pid in found:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        time.sleep(0.001)
+
+
+def stop_child(pid, child):
+    """Kill a sandbox child, its process group and, when it has its own uid, all of that uid."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if child.get("uid") is not None:
+        kill_uid(child["uid"])
+
+
 def zygote_main(fd):
     ctrl = socket.socket(fileno=fd)
+    children = {}  # pid -> {"uid": ..., "workdir": ...} of each sandbox child not yet stopped
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    try:
+        serve(ctrl, children)
+    finally:
+        # the grader is gone or done: nothing of a submission may outlive it
+        for pid, child in list(children.items()):
+            stop_child(pid, child)
+        sweep(set())
+        for child in children.values():
+            shutil.rmtree(child["workdir"], ignore_errors=True)
+
+
+def serve(ctrl, children):
+    zygote = os.getpid()
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(ctrl, 1 << 16, 1)
@@ -344,19 +510,25 @@ def zygote_main(fd):
         reap()
         req = json.loads(data)
         if req["op"] == "spawn":
+            uid = req["uid_base"] if req.get("root") else None
             pid = os.fork()
             if pid == 0:
                 ctrl.close()
                 try:
-                    if req.get("root"):
-                        req["uid"] = req["uid_base"] + os.getpid()
+                    if uid is not None:
+                        req["uid"] = uid + os.getpid()
+                    req["zygote"] = zygote
                     child_main(socket.socket(fileno=fds[0]), req)
                 finally:
                     os._exit(70)
             os.close(fds[0])
+            children[pid] = {"uid": None if uid is None else uid + pid, "workdir": req["workdir"]}
             ctrl.send(json.dumps({"pid": pid}).encode())
-        elif req["op"] == "kill_uid":
-            kill_uid(req["uid"])
+        elif req["op"] == "kill":
+            child = children.pop(req["pid"], None)
+            if child is not None:
+                stop_child(req["pid"], child)
+                sweep(set(children))
             ctrl.send(b"{}")
 
 

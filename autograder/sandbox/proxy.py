@@ -63,14 +63,14 @@ def encode(value: object) -> object:
     return float(value)
 
 
-def decode(raw: object, limit: int = 1_000_000) -> object:
+def decode(raw: object, limit: int = 1_000_000, depth: int = 0) -> object:
     """The child's plain data -> float64 arrays and dicts; anything else is an error."""
-    if not isinstance(raw, dict):
+    if not isinstance(raw, dict) or depth > 8:
         raise ValueError("malformed answer")
     if "error" in raw:
         raise ValueError(str(raw["error"])[:300])
     if "dict" in raw and isinstance(raw["dict"], dict):
-        return {str(k): decode(v, limit) for k, v in raw["dict"].items()}
+        return {str(k): decode(v, limit, depth + 1) for k, v in raw["dict"].items()}
     shape, data = raw.get("shape"), raw.get("data")
     if not (isinstance(shape, list) and all(type(n) is int and 0 <= n <= limit for n in shape)):
         raise ValueError("malformed answer")
@@ -124,8 +124,11 @@ class Sandbox:
 
     def _load(self) -> None:
         self._current_cell = None
+        # a child that keeps sending "cell" events cannot stretch the load past its cells' time
+        load_deadline = time.monotonic() + self.limits.grace_seconds + self.limits.cell_seconds * (
+            len(self.cells) - len(self.skip))
         while True:
-            msg = self._recv(self.limits.cell_seconds + 2)
+            msg = self._recv(self.limits.cell_seconds + self.limits.grace_seconds, load_deadline)
             if msg.get("event") == "cell" and isinstance(msg.get("index"), int):
                 self._current_cell = msg["index"]
             elif msg.get("event") == "loaded" and isinstance(msg.get("cells"), list):
@@ -200,7 +203,7 @@ class Sandbox:
             args = [[encode(a) for a in call] for call in batch]
             self._send({"op": "call", "fn": fn, "batch": args, "names": list(names),
                         "timeout": timeout})
-            msg = self._recv(timeout + 2)
+            msg = self._recv(timeout + self.limits.grace_seconds)
         except ChildLost as lost:
             self._stop()
             self.lost_functions[fn] = str(lost)
@@ -241,15 +244,16 @@ class Sandbox:
         except OSError:
             raise ChildLost("the submission's process exited") from None
 
-    def _recv(self, timeout: float) -> dict:
-        deadline = min(time.monotonic() + timeout, self.deadline)
+    def _recv(self, timeout: float, deadline: float = math.inf) -> dict:
+        deadline = min(time.monotonic() + timeout, self.deadline, deadline)
         header = self._read(HEADER.size, deadline)
         (n,) = HEADER.unpack(header)
         if n > self.limits.answer_bytes:
             raise ChildLost("the submission sent an oversized answer")
+        data = self._read(n, deadline)
         try:
-            msg = json.loads(self._read(n, deadline))
-        except ValueError:
+            msg = json.loads(data)
+        except (ValueError, RecursionError, MemoryError):  # e.g. [[[[...]]]] nested too deep
             raise ChildLost("the submission broke the grader's protocol") from None
         if not isinstance(msg, dict):
             raise ChildLost("the submission broke the grader's protocol")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -83,15 +82,13 @@ class Zygote:
         return UID_BASE + pid if self.root else None
 
     def kill(self, pid: int) -> None:
-        """Kill a child's process group and, when root, every process left under its uid."""
+        """Kill a child, its process group, every process left under its uid (when root)
+        and whatever escaped from it (the zygote is their subreaper); wait until done."""
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        uid = self.uid_of(pid)
-        if uid is not None:
-            self._ctrl.send(json.dumps({"op": "kill_uid", "uid": uid}).encode())
+            self._ctrl.send(json.dumps({"op": "kill", "pid": pid}).encode())
             self._ctrl.recv(1 << 10)
+        except OSError:
+            pass  # the zygote is gone, and its children with it
 
     def close(self) -> None:
         self._ctrl.close()

@@ -1,0 +1,115 @@
+"""The public side's commands: ``check``, ``classroom-result`` and ``release``.
+
+``check`` and ``classroom-result`` run the public checks (``public_checks.py``) and need no
+reference: they work in the student release. ``release`` builds that release.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from autograder.cli import Misuse
+from autograder.config import BUNDLED_ASSIGNMENT, ConfigError, load_assignment
+from autograder.formats.classroom import error_result, part_result
+from autograder.formats.feedback import rich_table, total
+from autograder.public import ChecksError, check_notebook, resolve
+from autograder.release import ReleaseError, build_release
+from autograder.student import parts_named
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    try:
+        assignment, notebook = resolve(args.notebook, args.assignment)
+        parts = parts_named(assignment, args.part)
+    except ConfigError as err:
+        raise Misuse(str(err)) from None
+    if not notebook.is_file():
+        raise Misuse(f"{notebook}: no such notebook")
+    try:
+        results = check_notebook(assignment, notebook, parts)
+    except ConfigError as err:
+        raise Misuse(str(err)) from None
+    except ChecksError as err:
+        console.print(f"[red]autograder check: {err}[/]")
+        return 1
+    passed = bool(results) and all(r.passed for r in results)
+    if args.json:
+        print(json.dumps({"notebook": str(notebook), "passed": passed,
+                          "results": [r.as_dict() for r in results]}, indent=1))
+    else:
+        console.print(rich_table(results, f"Public checks of {notebook}"))
+        console.print("[green]All checks pass.[/]" if passed else
+                      f"[red]Not yet:[/] {total(results)}. Fix the first failing check first.")
+    return 0 if passed else 1
+
+
+def cmd_classroom_result(args: argparse.Namespace, console: Console) -> int:
+    """Print one part's GitHub Classroom reporter JSON; exit 0 whenever JSON was printed."""
+    try:
+        assignment, notebook = resolve(args.notebook, args.assignment)
+        (part,) = parts_named(assignment, args.part)
+    except ConfigError as err:
+        raise Misuse(str(err)) from None
+    if part not in assignment.points:
+        raise Misuse(f"unknown part {args.part!r}; the parts are {', '.join(assignment.points)}")
+    points = assignment.points[part]
+    if not notebook.is_file():
+        result = error_result(part, points, f"no notebook {notebook.name} in the repository: "
+                                            "commit your work under that name")
+    else:
+        try:
+            result = part_result(points, check_notebook(assignment, notebook, [part]))
+        except Exception as err:  # noqa: BLE001 - the reporter must always get JSON
+            result = error_result(part, points, f"{type(err).__name__}: {err}")
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def cmd_release(args: argparse.Namespace, console: Console) -> int:
+    try:
+        assignment = load_assignment(args.assignment)
+        files = build_release(assignment, Path(args.out))
+    except (ConfigError, ReleaseError) as err:
+        raise Misuse(str(err)) from None
+    out = Path(args.out)
+    console.print(f"Wrote the student release of [bold]{assignment.title}[/] to {out}/ "
+                  f"({len(files)} files, {assignment.total_points:g} points in "
+                  f"{len(assignment.points)} parts).")
+    console.print("Next: push it to GitHub as a template repository and use it as the "
+                  "starter code of a GitHub Classroom assignment (see its README.md).")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add ``check``, ``classroom-result`` and ``release`` to the ``autograder`` command."""
+    check = sub.add_parser("check", help="run the public checks on your notebook")
+    check.add_argument("notebook", nargs="?", metavar="NOTEBOOK",
+                       help="the notebook (default: the assignment's, found via exercise.toml "
+                            "in the current folder)")
+    check.add_argument("--part", action="append", metavar="NAME",
+                       help="check only this part (repeatable; default: every part)")
+    check.add_argument("--assignment", default=None,
+                       help="assignment folder (default: where exercise.toml is)")
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.set_defaults(func=cmd_check)
+
+    result = sub.add_parser("classroom-result",
+                            help="print one part's GitHub Classroom reporter JSON")
+    result.add_argument("part", metavar="PART", help="the part, e.g. backward")
+    result.add_argument("notebook", nargs="?", metavar="NOTEBOOK",
+                        help="the notebook (default: the assignment's)")
+    result.add_argument("--assignment", default=None,
+                        help="assignment folder (default: where exercise.toml is)")
+    result.set_defaults(func=cmd_classroom_result)
+
+    release = sub.add_parser("release", help="build the student release (GitHub Classroom "
+                                             "template repository)")
+    release.add_argument("--out", default="dist/student",
+                         help="output folder (default: dist/student/)")
+    release.add_argument("--assignment", default=str(BUNDLED_ASSIGNMENT),
+                         help="assignment folder (default: the bundled backprop assignment)")
+    release.set_defaults(func=cmd_release)

@@ -1,0 +1,56 @@
+"""GitHub Classroom: one part's results as the autograding-grading-reporter's JSON.
+
+A workflow step publishes it base64-encoded as its ``result`` output; the reporter reads
+``<STEP ID>_RESULTS`` for each runner, adds up ``tests[].score`` and ``max_score``. Step ids
+must be letters and digits (the reporter checks ``^([a-zA-Z0-9]+,)*[a-zA-Z0-9]+$``), so a
+part's step id is its name without the underscores.
+"""
+
+from __future__ import annotations
+
+import re
+
+from autograder.public import CheckResult
+
+VERSION = 1
+_NOT_ID = re.compile(r"[^a-zA-Z0-9]")
+
+
+def step_id(part: str) -> str:
+    """The workflow step id of a part: ``full_step`` -> ``fullstep``."""
+    return _NOT_ID.sub("", part)
+
+
+def _number(value: float) -> float | int:
+    """An integer when the value is one (``2`` rather than ``2.0`` in the reporter's sums)."""
+    value = round(float(value), 6)
+    return int(value) if value.is_integer() else value
+
+
+def part_result(points: float, results: list[CheckResult]) -> dict:
+    """The reporter JSON of one part worth ``points``, one test per public check."""
+    tests = [{
+        "name": r.name,
+        "status": r.status,
+        "score": _number(r.score),
+        "message": r.message,
+        "test_code": r.test_code,
+        "filename": r.filename,
+        "line_no": r.line_no,
+        "duration": r.duration,
+    } for r in results]
+    if any(r.status == "error" for r in results):
+        status = "error"
+    elif results and all(r.status == "pass" for r in results):
+        status = "pass"
+    else:
+        status = "fail"
+    return {"version": VERSION, "status": status, "max_score": _number(points), "tests": tests}
+
+
+def error_result(part: str, points: float, why: str) -> dict:
+    """The reporter JSON of a part whose checks could not run: zero points, and why."""
+    test = {"name": f"{part}: the checks could not run", "status": "error", "score": 0,
+            "message": why, "test_code": f"autograder classroom-result {part}",
+            "filename": "", "line_no": 0, "duration": 0}
+    return {"version": VERSION, "status": "error", "max_score": _number(points), "tests": [test]}

@@ -1,0 +1,332 @@
+"""``autograder release``: the student folder that becomes the GitHub Classroom template repository.
+
+Small steps, each one thing: copy the student's files (the stub notebook, the config, the
+public checks and the assignment modules they import), copy the engine, write the README,
+``pyproject.toml`` and the Classroom workflow, then audit the result. Nothing hidden goes
+in: no reference, no hidden checks, no misconception catalogue, no seed. The audit refuses
+a release in which a file imports ``reference`` or holds the hidden seed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from autograder.config import KIT_ROOT, Assignment, ConfigError, read_toml
+from autograder.formats.classroom import step_id
+from autograder.public import CHECKS_NAME
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ENGINE = Path(__file__).resolve().parent
+ENGINE_LEFT_OUT = ("solved.py",)  # builds answer keys from a reference: instructors only
+WORKFLOW = Path(".github/workflows/classroom.yml")
+PYTHON = "3.11"
+REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+HIDDEN_REFERENCE = KIT_ROOT / "reference"
+
+
+class ReleaseError(Exception):
+    """The release cannot be built, or would leak something hidden."""
+
+
+# ------------------------------------------------------------------ what goes in
+
+
+def assignment_files(assignment: Assignment) -> list[Path]:
+    """The notebook, the config, the support files, the public checks and their local imports."""
+    folder = assignment.folder
+    names = [assignment.notebook.name, "exercise.toml", *assignment.support_files, CHECKS_NAME]
+    todo = [folder / CHECKS_NAME]
+    while todo:  # the assignment's own modules that the public checks import, transitively
+        tree = ast.parse(todo.pop().read_text(encoding="utf-8"))
+        for module in _imported(tree):
+            path = folder / f"{module.split('.')[0]}.py"
+            if path.is_file() and path.name not in names:
+                names.append(path.name)
+                todo.append(path)
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise ReleaseError(f"{folder}: missing {', '.join(missing)}")
+    return [folder / n for n in dict.fromkeys(names)]
+
+
+def _imported(tree: ast.AST) -> list[str]:
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return names
+
+
+def copy_notebook(source: Path, target: Path) -> None:
+    """The stub notebook without outputs; refuse one that still holds solutions."""
+    import nbformat  # slow to import: only here
+
+    nb = nbformat.read(source, as_version=4)
+    for cell in nb.cells:
+        if "### BEGIN SOLUTION" in cell.source:
+            raise ReleaseError(f"{source}: a cell still holds a solution (### BEGIN SOLUTION)")
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(nb, target)
+
+
+def copy_engine(target: Path) -> None:
+    """The ``autograder`` package, less caches and instructor-only modules."""
+    shutil.copytree(ENGINE, target / "autograder",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *ENGINE_LEFT_OUT))
+
+
+# ------------------------------------------------------------------ what is written
+
+
+def kit_dependencies() -> tuple[list[str], list[str]]:
+    """The engine's dependencies and the notebook extra, from the kit's pyproject.toml."""
+    path = KIT_ROOT / "pyproject.toml"
+    try:
+        project = read_toml(path)["project"]
+        return list(project["dependencies"]), list(
+            project.get("optional-dependencies", {}).get("notebook", []))
+    except (ConfigError, KeyError) as err:
+        raise ReleaseError(f"{path}: no [project] dependencies ({err}); run `autograder "
+                           "release` in the course kit") from None
+
+
+def pyproject_text(assignment: Assignment) -> str:
+    """``pip install .`` installs the engine (the ``autograder`` command) and its dependencies."""
+    dependencies, notebook = kit_dependencies()
+    notebook = [*notebook, "jupyterlab>=4"]
+
+    def strings(items: list[str]) -> str:
+        return "[\n" + "".join(f"    {json.dumps(i)},\n" for i in items) + "]"
+
+    return f"""[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = {json.dumps(assignment.name + "-assignment")}
+version = "1.0.0"
+description = {json.dumps(assignment.title)}
+readme = "README.md"
+requires-python = ">=3.10"
+dependencies = {strings(dependencies)}
+
+[project.optional-dependencies]
+notebook = {strings(notebook)}
+
+[project.scripts]
+autograder = "autograder.cli:main"
+
+[tool.setuptools.packages.find]
+include = ["autograder*"]
+"""
+
+
+def workflow_text(assignment: Assignment) -> str:
+    """``.github/workflows/classroom.yml``: one step per part, then the reporter."""
+    ids = [step_id(part) for part in assignment.points]
+    if len(set(ids)) != len(ids) or not all(ids):
+        raise ReleaseError(f"part names {list(assignment.points)} do not give distinct step ids")
+    lines = [
+        "# GitHub Classroom autograding, written by `autograder release`.",
+        "# Each part's step runs that part's public checks and publishes its points, with",
+        "# partial credit per check, as the grading reporter's JSON; the reporter adds them up",
+        f"# ({assignment.total_points:g} points in all).",
+        "name: Autograding Tests",
+        "on: [push, repository_dispatch]",
+        "permissions:",
+        "  checks: write",
+        "  actions: read",
+        "  contents: read",
+        "jobs:",
+        "  run-autograding-tests:",
+        "    runs-on: ubuntu-latest",
+        "    if: github.actor != 'github-classroom[bot]'",
+        "    timeout-minutes: 15",
+        "    steps:",
+        "      - name: Checkout code",
+        "        uses: actions/checkout@v4",
+        "      - name: Set up Python",
+        "        uses: actions/setup-python@v5",
+        "        with:",
+        f"          python-version: \"{PYTHON}\"",
+        "          cache: pip",
+        "          cache-dependency-path: pyproject.toml",
+        "      - name: Install the autograder",
+        "        run: pip install .",
+    ]
+    for (part, points), sid in zip(assignment.points.items(), ids):
+        lines += [
+            f"      - name: \"{part} ({points:g} point{'s' * (points != 1)})\"",
+            f"        id: {sid}",
+            "        run: |",
+            f"          echo \"result=$(autograder classroom-result {part} | base64 -w0)\""
+            " >> \"$GITHUB_OUTPUT\"",
+        ]
+    lines += [
+        "      - name: Autograding Reporter",
+        f"        uses: {REPORTER}",
+        "        env:",
+        *(f"          {sid.upper()}_RESULTS: \"${{{{ steps.{sid}.outputs.result }}}}\""
+          for sid in ids),
+        "        with:",
+        f"          runners: {','.join(ids)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def readme_text(assignment: Assignment) -> str:
+    """The student's README: set up, work, check, and how the points are given."""
+    rows = "\n".join(f"| `{part}` | {points:g} |" for part, points in assignment.points.items())
+    notebook = assignment.notebook.name
+    return f"""# {assignment.title}
+
+Your work goes in **`{notebook}`**: implement the functions whose cells say
+`raise NotImplementedError(...)`, keeping their names and arguments.
+
+## Set up
+
+With Python 3.10 or newer, in this folder:
+
+```bash
+python -m venv .venv && source .venv/bin/activate   # Windows: .venv\\Scripts\\activate
+pip install ".[notebook]"                            # the checks, Jupyter and matplotlib
+jupyter lab {notebook}
+```
+
+(VS Code and Colab work too: open the notebook there, and install this folder with
+`pip install .` in the environment its kernel uses.)
+
+## Check your work, as often as you like
+
+In the notebook, after **saving** it:
+
+```python
+from autograder import check
+check("backward")   # one part; check() runs every part
+```
+
+In a terminal, in this folder:
+
+```bash
+autograder check                  # every part of {notebook}
+autograder check --part forward   # one part
+```
+
+Each row is one check: its part, whether it passed, its points and, when it failed, what
+is wrong in the lecture's terms (for example which quantity disagrees, by how much, and
+which of BP1 to BP4 to look at). The checks run on the **saved** notebook file, not on
+your kernel's memory: `check` warns you when the two differ.
+
+The checks know no answers. They compute what the lecture's formulas give on networks
+drawn at random each time they run, and test your gradients against finite differences of
+your own `forward` and `cost`; numbers copied from a worked example cannot pass them.
+
+## How grading works
+
+Every push to GitHub runs the same checks (GitHub Classroom, `.github/workflows/classroom.yml`)
+and gives points per part, with partial credit per check:
+
+| part | points |
+| --- | ---: |
+{rows}
+| **total** | **{assignment.total_points:g}** |
+
+You see the result under the *Actions* tab of your repository. Your instructor may grade
+the final version with further checks of the same functions. Do not edit the workflow,
+`public_checks.py`, `exercise.toml` or the `autograder/` folder: your instructor sees them
+in your repository's history.
+"""
+
+
+GITIGNORE = """__pycache__/
+.ipynb_checkpoints/
+*.egg-info/
+build/
+.venv/
+"""
+
+
+# ------------------------------------------------------------------ the command
+
+
+def build_release(assignment: Assignment, out: Path) -> list[Path]:
+    """Write the release into ``out`` (replacing an earlier release there); its files."""
+    out = out.resolve()
+    _check_target(assignment, out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    try:
+        for path in assignment_files(assignment):
+            if path == assignment.notebook:
+                copy_notebook(path, out / path.name)
+            else:
+                shutil.copy2(path, out / path.name)
+        copy_engine(out)
+        (out / "README.md").write_text(readme_text(assignment), encoding="utf-8")
+        (out / "pyproject.toml").write_text(pyproject_text(assignment), encoding="utf-8")
+        (out / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+        (out / WORKFLOW).parent.mkdir(parents=True)
+        (out / WORKFLOW).write_text(workflow_text(assignment), encoding="utf-8")
+        problems = audit(out)
+        if problems:
+            raise ReleaseError("the release would leak: " + "; ".join(problems))
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def _check_target(assignment: Assignment, out: Path) -> None:
+    """Refuse to overwrite anything but an earlier release or an empty folder."""
+    inside = (assignment.folder, ENGINE)
+    if out in (KIT_ROOT, *KIT_ROOT.parents) or any(out.is_relative_to(f) for f in inside):
+        raise ReleaseError(f"{out}: not a place for a release (choose an empty folder)")
+    if out.exists() and (not out.is_dir() or (any(out.iterdir())
+                                              and not (out / WORKFLOW).is_file())):
+        raise ReleaseError(f"{out}: exists and is not an earlier release; choose another --out")
+
+
+def audit(out: Path) -> list[str]:
+    """What in ``out`` must not be released: imports of ``reference``, the hidden seed."""
+    problems = []
+    seed = _hidden_seed()
+    for path in sorted(out.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(out).as_posix()
+        if name.split("/")[0] in ("reference", "checks"):
+            problems.append(f"{name} is hidden")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".py":
+            try:
+                imports = _imported(ast.parse(text))
+            except SyntaxError:
+                imports = []
+            if any(m == "reference" or m.startswith("reference.") for m in imports):
+                problems.append(f"{name} imports reference")
+        if seed and re.search(rf"(?<![0-9]){seed}(?![0-9])", text):
+            problems.append(f"{name} holds the hidden seed")
+    return problems
+
+
+def _hidden_seed() -> str:
+    """The hidden seed's digits, when the kit has one long enough to look for."""
+    path = HIDDEN_REFERENCE / "grading.toml"
+    try:
+        seed = str(int(tomllib.loads(path.read_text(encoding="utf-8"))["grading"]["seed"]))
+    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError):
+        return ""
+    return seed if len(seed.lstrip("-")) >= 4 else ""

@@ -1,0 +1,189 @@
+"""``check("backward")`` in a notebook: the public checks of the *saved* notebook, as a table.
+
+The checks run on the notebook file (the same code GitHub Classroom and the grader run),
+never on the kernel's memory. So that a student is not misled by an unsaved edit, the
+functions defined in the kernel are compared with the saved file's, as code (``ast``,
+so comments and blank lines do not count), and any difference is reported: save first.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import os
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.config import Assignment, ConfigError
+from autograder.formats.feedback import html_table, text_table
+from autograder.loader import SubmissionError, read_cells
+from autograder.public import CheckResult, ChecksError, check_notebook, resolve
+
+
+@dataclass
+class Feedback:
+    """What ``check`` shows: the results, the file they are about, and a warning if stale."""
+
+    assignment: Assignment
+    notebook: Path
+    results: list[CheckResult]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"Public checks of {self.notebook.name} (the saved file)"
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(r.passed for r in self.results)
+
+    def text(self) -> str:
+        lines = [f"WARNING: {w}" for w in self.warnings]
+        return "\n".join([*lines, text_table(self.results, self.title)])
+
+    def _repr_html_(self) -> str:
+        return html_table(self.results, self.title, " ".join(self.warnings))
+
+
+def parts_named(assignment: Assignment, part: str | list[str] | None) -> list[str] | None:
+    """Part names as given, or as step ids (``fullstep``); None for every part."""
+    if part is None:
+        return None
+    names = [part] if isinstance(part, str) else list(part)
+    by_id = {p.replace("_", ""): p for p in assignment.points}
+    return [by_id.get(n.replace("_", ""), n) for n in names]
+
+
+def run_check(part: str | list[str] | None = None, notebook: Path | str | None = None,
+              namespace: dict | None = None) -> Feedback:
+    """Run the public checks of ``part`` (default: all) on the saved notebook.
+
+    ``namespace`` is the kernel's (``__main__``'s) globals, to tell an unsaved notebook.
+    ConfigError or ChecksError when the checks cannot run.
+    """
+    assignment, path = resolve(notebook)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such notebook (give its path: check(part, 'my.ipynb'))")
+    results = check_notebook(assignment, path, parts_named(assignment, part))
+    warnings = []
+    if namespace is not None:
+        warnings += unsaved_warnings(path, namespace)
+        editing = notebook_being_edited(namespace)
+        if editing is not None and editing.resolve() != path.resolve():
+            warnings.append(f"You are editing {editing.name}, but this checks {path.name} "
+                            f"(graded as {assignment.notebook.name}): give its path, or save "
+                            f"your work as {assignment.notebook.name}.")
+    return Feedback(assignment, path, results, warnings)
+
+
+def check(part: str | list[str] | None = None, notebook: Path | str | None = None) -> None:
+    """Show the public checks of ``part`` (default: all) on the saved notebook.
+
+    In Jupyter the table is HTML; elsewhere it is printed as text. The functions are those
+    of the notebook *file*: save it first. ``notebook`` is the file's path when it is not
+    the assignment's notebook in the current folder.
+    """
+    namespace = vars(sys.modules["__main__"]) if _in_ipython() else None
+    try:
+        feedback = run_check(part, notebook, namespace)
+    except (ConfigError, ChecksError) as err:
+        _show(f"autograder check: {err}", None)
+        return
+    _show(feedback.text(), feedback)
+
+
+def _in_ipython() -> bool:
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and ipython.get_ipython() is not None
+
+
+def _in_jupyter() -> bool:
+    """A kernel behind a front end that renders HTML (Jupyter, VS Code, Colab)."""
+    return _in_ipython() and getattr(sys.modules["IPython"].get_ipython(), "kernel", None) \
+        is not None
+
+
+def _show(text: str, feedback: Feedback | None) -> None:
+    if _in_jupyter():
+        from IPython.display import HTML, display
+
+        if feedback is not None:
+            display(HTML(feedback._repr_html_()))
+        else:
+            display(HTML(f"<p style=\"color:red\">{_escape(text)}</p>"))
+        return
+    print(text)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+# ------------------------------------------------------------------ saved vs. running code
+
+
+def saved_functions(path: Path) -> dict[str, str]:
+    """Each top-level function of the saved notebook's code cells (the last definition wins)."""
+    try:
+        cells = read_cells(path)
+    except SubmissionError:
+        return {}
+    found = {}
+    for source in cells:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[node.name] = ast.dump(node)
+    return found
+
+
+def kernel_functions(namespace: dict) -> dict[str, str]:
+    """Each function the kernel's cells defined, as code, when its source is known."""
+    found = {}
+    for name, obj in list(namespace.items()):
+        if not (inspect.isfunction(obj) and obj.__module__ == "__main__" and obj.__name__ == name):
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        if tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found[name] = ast.dump(tree.body[0])
+    return found
+
+
+def unsaved_warnings(path: Path, namespace: dict) -> list[str]:
+    """A warning when the kernel runs functions that differ from, or are not in, the file."""
+    saved, running = saved_functions(path), kernel_functions(namespace)
+    changed = sorted(n for n in running if n in saved and running[n] != saved[n])
+    missing = sorted(n for n in running if n not in saved)
+    if not changed and not missing:
+        return []
+    parts = []
+    if changed:
+        parts.append(f"{', '.join(changed)} in your kernel differ{'s' * (len(changed) == 1)} "
+                     "from the saved file")
+    if missing:
+        parts.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} defined in "
+                     "your kernel but not in the saved file")
+    return [f"{path.name} is older than your kernel's code: {'; '.join(parts)}. These checks "
+            "(and the grader) use the saved file: save the notebook (Ctrl+S) and check again."]
+
+
+def notebook_being_edited(namespace: dict) -> Path | None:
+    """The notebook the kernel belongs to, when the front end says (VS Code, Jupyter Server 2)."""
+    for candidate in (namespace.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME")):
+        if isinstance(candidate, str) and candidate.endswith(".ipynb"):
+            path = Path(candidate)
+            if path.is_file():
+                return path
+            if (Path.cwd() / path.name).is_file():
+                return Path.cwd() / path.name
+    return None

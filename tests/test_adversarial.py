@@ -1,0 +1,344 @@
+"""The adversarial corpus (tests/submissions/adversarial/) graded in one batch by the real CLI.
+
+Each submission's sidecar says what grading must give it (make_adversarial.py documents the
+fields). Oracles: the sidecars (written from the threat model, not from the grader's
+output), the honest counterparts graded in the same batch, Gradescope's results.json schema,
+hashes of the grader's own files taken before the batch, and /proc, read while the bombs
+run: the grader's memory, the machine's, and every process of a sandbox uid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+import pytest
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "submissions" / "adversarial"
+GENERATOR = ROOT / "tests" / "submissions" / "make_adversarial.py"
+SCHEMA = ROOT / "tests" / "schemas" / "gradescope_results.schema.json"
+REFERENCE = ROOT / "reference"
+SEED = 777331  # no student's feedback may ever show it
+SECRET_SEED = "48213"  # reference/grading.toml's: the children must not read it either
+JOBS = 2
+POINTS = {"sigmoid": 1, "sigmoid_prime": 1, "forward": 2, "cost": 1, "backward": 7,
+          "update": 2, "full_step": 2}
+UID_BASE = 200_000  # autograder.sandbox.zygote.UID_BASE: children of a root grader
+GRADER_RSS_LIMIT = 400 << 20  # the CLI and each worker (they hold pytest, numpy, the checks)
+
+
+def load_generator():
+    spec = importlib.util.spec_from_file_location("make_adversarial", GENERATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GEN = load_generator()
+SUBMISSIONS = sorted(p for p in CORPUS.iterdir() if p.suffix in (".py", ".ipynb"))
+EXPECT = {p.stem: tomllib.loads((CORPUS / f"{p.stem}.expect.toml").read_text()) for p in
+          SUBMISSIONS}
+
+
+# --------------------------------------------------------------------------- /proc helpers
+
+
+def proc_status(pid: int | str) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return dict(line.split(":", 1) for line in f if ":" in line)
+    except OSError:
+        return {}
+
+
+def sandbox_processes() -> list[tuple[int, int, str]]:
+    """(pid, uid, state) of every live process whose real uid is a sandbox uid."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            status = proc_status(entry)
+            if "Uid" in status and int(status["Uid"].split()[0]) >= UID_BASE:
+                found.append((int(entry), int(status["Uid"].split()[0]),
+                              status.get("State", "?").strip()))
+    return found
+
+
+def children(pid: int) -> list[int]:
+    kids = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                kids += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        pid = int(proc_status(pid).get("PPid", "0").strip() or 0)
+    return False
+
+
+def rss(pid: int) -> int:
+    value = proc_status(pid).get("VmRSS", "0 kB").split()[0]
+    return int(value) * 1024
+
+
+def mem_available() -> int:
+    with open("/proc/meminfo") as f:
+        info = dict(line.split(":", 1) for line in f)
+    return int(info["MemAvailable"].split()[0]) * 1024
+
+
+@dataclass
+class Monitor:
+    """Samples the grader's processes and the sandbox uids every few milliseconds."""
+
+    root: int
+    grader_rss: dict[str, int] = field(default_factory=dict)  # "cli", "worker <pid>"
+    uids: set[int] = field(default_factory=set)  # sandbox uids of this batch (not others')
+    max_sandbox: int = 0
+    min_available: int = 1 << 62
+    samples: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            time.sleep(0.025)
+
+    def sample(self) -> None:
+        self.samples += 1
+        self._record("cli", rss(self.root))
+        for worker in children(self.root):
+            self._record(f"worker {worker}", rss(worker))
+        live = [p for p in sandbox_processes() if p[2][0] != "Z"]
+        self.uids |= {uid for pid, uid, _ in live if uid not in self.uids
+                      and descends_from(pid, self.root)}
+        self.max_sandbox = max(self.max_sandbox, sum(uid in self.uids for _, uid, _ in live))
+        self.min_available = min(self.min_available, mem_available())
+
+    def _record(self, name: str, value: int) -> None:
+        self.grader_rss[name] = max(self.grader_rss.get(name, 0), value)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def tree_hash(*paths: Path) -> dict[str, str]:
+    hashes = {}
+    for top in paths:
+        for path in sorted(top.rglob("*") if top.is_dir() else [top]):
+            if path.is_file() and "__pycache__" not in path.parts:
+                hashes[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+@dataclass
+class Batch:
+    out: Path
+    run: subprocess.CompletedProcess
+    seconds: float
+    monitor: Monitor
+    available_before: int
+    before: dict[str, str]
+    after: dict[str, str]
+    left_over: list
+
+
+def limits_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_SEED"}
+    env["AUTOGRADER_LIMITS"] = json.dumps(GEN.TEST_LIMITS)
+    return env
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory) -> Batch:
+    """The whole corpus in one run of the CLI, watched from outside while it runs."""
+    out = tmp_path_factory.mktemp("adversarial") / "out"
+    (out / "earlier").mkdir(parents=True)  # the output folder's other files must survive
+    (out / "notes.txt").write_text("the teacher's notes\n")
+    (out / "earlier" / "results.json").write_text(json.dumps({"score": 3.0, "tests": []}))
+    guarded = (REFERENCE, ROOT / "assignments", CORPUS,
+               out / "notes.txt", out / "earlier")
+    before = tree_hash(*guarded)
+    available = mem_available()
+    start = time.monotonic()
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "autograder.cli", "grade", *map(str, SUBMISSIONS), "--out",
+         str(out), "--jobs", str(JOBS), "--seed", str(SEED)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=limits_env())
+    monitor = Monitor(cli.pid)
+    watcher = threading.Thread(target=monitor.run, daemon=True)
+    watcher.start()
+    try:
+        stdout, stderr = cli.communicate(timeout=300)
+    finally:
+        monitor.stop()
+        watcher.join()
+        if cli.poll() is None:
+            cli.kill()
+    seconds = time.monotonic() - start
+    run = subprocess.CompletedProcess(cli.args, cli.returncode, stdout, stderr)
+    left_over = [p for p in sandbox_processes() if p[2][0] != "Z" and p[1] in monitor.uids]
+    return Batch(out, run, seconds, monitor, available, before, tree_hash(*guarded), left_over)
+
+
+def results(batch: Batch, student: str) -> dict:
+    return json.loads((batch.out / student / "results.json").read_text(encoding="utf-8"))
+
+
+def part_scores(data: dict) -> dict[str, float]:
+    got = dict.fromkeys(POINTS, 0.0)
+    for test in data["tests"]:
+        for tag in test["tags"]:
+            got[tag] += test["score"]
+    return {k: round(v, 9) for k, v in got.items()}
+
+
+def feedback(data: dict) -> str:
+    return "\n".join([data.get("output", "")] + [t.get("output", "") for t in data["tests"]])
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def test_corpus_is_what_the_generator_makes_now():
+    on_disk = {p.name: p.read_bytes() for p in CORPUS.iterdir() if p.is_file()}
+    built = GEN.build()
+    stale = sorted(n for n in set(built) | set(on_disk) if built.get(n) != on_disk.get(n))
+    assert not stale, f"run python {GENERATOR.relative_to(ROOT)}: {stale}"
+
+
+def test_corpus_covers_the_threat_model():
+    assert len(SUBMISSIONS) >= 30
+    assert {p.suffix for p in SUBMISSIONS} == {".py", ".ipynb"}
+    for name, expect in EXPECT.items():
+        assert expect.get("about"), name
+        named = set(expect.get("zero", [])) | set(expect.get("full", [])) | set(
+            expect.get("scores", {}))
+        assert named <= set(POINTS), name
+        assert expect.get("honest", "correct_script") in EXPECT, name
+    rows = ["patch_numpy", "patch_builtins", "patch_pytest_math", "frame_walk", "gc_walk",
+            "sys_exit", "os_exit", "keyboard_interrupt", "signal_handlers", "fake_output",
+            "write_results", "delete_results", "steal_solution", "read_seed", "hardcoded",
+            "lying_objects", "ndarray_subclass", "nan_inf", "complex_values", "dtypes",
+            "wrong_shapes", "finite_differences", "complex_step", "mutate_inputs",
+            "loop_at_import", "loop_in_function", "memory_bomb", "fork_bomb", "huge_output",
+            "huge_file", "syntax_error_cell", "invalid_json", "empty", "binary", "nbformat3",
+            "io_and_magics", "escape"]
+    assert set(rows) <= set(EXPECT)
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def test_the_batch_completes_and_every_submission_has_a_valid_results_json(batch):
+    assert batch.run.returncode == 0, batch.run.stderr[-2000:]
+    schema = json.loads(SCHEMA.read_text())
+    for path in SUBMISSIONS:
+        data = results(batch, path.stem)
+        jsonschema.validate(data, schema)
+        assert len(data["tests"]) == 17, path.stem
+        failed = [t for t in data["tests"] if t["status"] == "failed"]
+        assert all(t["output"].strip() for t in failed), f"{path.stem}: a zero without a reason"
+    graded = {line.split(",")[0] for line in
+              (batch.out / "grades.csv").read_text().splitlines()[1:]}
+    assert graded == {p.stem for p in SUBMISSIONS} | {"earlier"}
+
+
+@pytest.mark.parametrize("student", ["correct_script", "correct_notebook"])
+def test_correct_submissions_score_full_marks(batch, student):
+    assert results(batch, student)["score"] == pytest.approx(sum(POINTS.values()))
+
+
+@pytest.mark.parametrize("student", sorted(EXPECT))
+def test_each_submission_gets_what_its_sidecar_says(batch, student):
+    expect, data = EXPECT[student], results(batch, student)
+    got, text = part_scores(data), feedback(data)
+    problems = [f"{p}: {got[p]:g}, must be 0" for p in expect.get("zero", []) if got[p] != 0]
+    problems += [f"{p}: {got[p]:g}, must be {POINTS[p]:g}" for p in expect.get("full", [])
+                 if got[p] != pytest.approx(POINTS[p])]
+    problems += [f"{p}: {got[p]:g}, must be {v:g}" for p, v in expect.get("scores", {}).items()
+                 if got[p] != pytest.approx(v)]
+    problems += [f"feedback lacks {w!r}" for w in expect.get("feedback", []) if w not in text]
+    problems += [f"feedback shows {w!r}" for w in expect.get("absent", []) if w in text]
+    if problems and "known_gap" in expect:
+        pytest.xfail(f"known gap: {expect['known_gap']} ({'; '.join(problems)})")
+    assert not problems, f"{student} ({expect['about']}): {'; '.join(problems)}"
+
+
+ATTACKS = sorted(s for s, e in EXPECT.items() if e.get("honest"))
+
+
+@pytest.mark.parametrize("student", ATTACKS)
+def test_no_attack_scores_more_than_the_same_code_without_it(batch, student):
+    expect = EXPECT[student]
+    got, honest = part_scores(results(batch, student)), part_scores(results(batch,
+                                                                              expect["honest"]))
+    gained = {p: (honest[p], got[p]) for p in POINTS if got[p] > honest[p] + 1e-9}
+    if gained and "known_gap" in expect:
+        pytest.xfail(f"known gap: {expect['known_gap']} (honest → attack: {gained})")
+    assert not gained, f"{student} beats {expect['honest']} (honest → attack): {gained}"
+
+
+def test_no_feedback_shows_a_seed(batch):
+    for path in SUBMISSIONS:
+        text = feedback(results(batch, path.stem))
+        assert str(SEED) not in text and SECRET_SEED not in text, path.stem
+
+
+def test_the_graders_own_files_are_intact(batch):
+    changed = sorted(k for k in batch.before.keys() | batch.after.keys()
+                     if batch.before.get(k) != batch.after.get(k))
+    assert not changed
+    assert not list(batch.out.glob("**/*.tmp"))
+    assert not (batch.out / "results.json").exists()  # write_results' tries went nowhere
+    assert sorted(p.name for p in batch.out.iterdir() if p.is_file()) == [
+        "grades.csv", "notes.txt", "report.json"]
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def test_the_graders_memory_stays_bounded_while_the_bombs_run(batch):
+    assert batch.monitor.samples > 50  # the watcher really watched
+    assert any(k.startswith("worker") for k in batch.monitor.grader_rss)
+    big = {k: v >> 20 for k, v in batch.monitor.grader_rss.items() if v > GRADER_RSS_LIMIT}
+    assert not big, f"MB: {big}"
+    # children may use their own limits and no more: per running child, the address space
+    # of each of its processes plus its scratch tmpfs, and a margin for the rest
+    limits = GEN.TEST_LIMITS
+    bound = JOBS * (limits["memory_bytes"] + limits["scratch_bytes"]) + (1 << 30)
+    assert batch.available_before - batch.monitor.min_available < bound
+
+
+def test_processes_stay_within_the_limit_and_none_outlives_the_batch(batch):
+    # each running submission: at most `processes` of its uid (+1: the zygote's killer)
+    assert batch.monitor.max_sandbox <= JOBS * (GEN.TEST_LIMITS["processes"] + 1)
+    assert batch.monitor.max_sandbox > 2  # the fork bomb did run
+    assert len(batch.monitor.uids) > len(SUBMISSIONS) / 2  # the watcher saw the children
+    assert batch.left_over == []
+    assert [p for p in sandbox_processes() if p[1] in batch.monitor.uids] == []
+
+
+def test_the_limits_are_those_asked_for_seen_from_inside_a_child(batch):
+    text = feedback(results(batch, "probe_limits"))
+    assert GEN.probe_text() in text  # rlimits, /proc/self/limits, scratch size, uid, nice

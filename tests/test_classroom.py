@@ -1,0 +1,215 @@
+"""The GitHub Classroom workflow of the release, and what its steps publish.
+
+Oracles: formats.md (GitHub Classroom section) for the workflow's shape; a JSON Schema
+written from it (``schemas/classroom_reporter.schema.json``) for the reporter JSON; the
+reporter's own rule for the points (sum of ``tests[].score`` over runners with a
+``max_score``, sum of ``max_score``); and points worked out by hand for a solved, a stubbed
+and a half-solved notebook (``student_kit.HALF_SOLVED_SCORES``). Each part's step command
+is run as written in the workflow, with bash, in a copy of the installed release.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from student_kit import (
+    ASSIGNMENT,
+    HALF_SOLVED,
+    HALF_SOLVED_SCORES,
+    installed_release,
+    solved_notebook,
+    stub_notebook,
+    with_cells,
+    write,
+)
+
+from autograder.cli import main
+from autograder.config import load_assignment
+
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "classroom_reporter.schema.json")
+                    .read_text(encoding="utf-8"))
+RUNNERS = re.compile(r"^([a-zA-Z0-9]+,)*[a-zA-Z0-9]+$")  # the reporter's check of `runners`
+REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+POINTS = load_assignment(ASSIGNMENT).points
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    return installed_release(tmp_path_factory.mktemp("installed"))
+
+
+@pytest.fixture(scope="module")
+def workflow(installed) -> dict:
+    return yaml.safe_load((installed.release / ".github/workflows/classroom.yml").read_text())
+
+
+def part_steps(workflow: dict) -> list[dict]:
+    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    return [s for s in steps if "id" in s]
+
+
+def reporter_step(workflow: dict) -> dict:
+    (step,) = [s for s in workflow["jobs"]["run-autograding-tests"]["steps"]
+               if s.get("uses") == REPORTER]
+    return step
+
+
+# -- the workflow file -------------------------------------------------------------------
+
+
+def test_workflow_shape(workflow):
+    assert workflow["name"] == "Autograding Tests"
+    assert workflow.get("on", workflow.get(True)) == ["push", "repository_dispatch"]  # YAML 1.1
+    assert workflow["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
+    assert list(workflow["jobs"]) == ["run-autograding-tests"]
+    job = workflow["jobs"]["run-autograding-tests"]
+    assert job["runs-on"] == "ubuntu-latest"
+    assert job["if"] == "github.actor != 'github-classroom[bot]'"
+    steps = job["steps"]
+    assert steps[0]["uses"] == "actions/checkout@v4"
+    (python,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python@")]
+    assert python["with"]["cache"] == "pip"
+    (install,) = [s for s in steps if "pip install" in str(s.get("run", ""))]
+    assert steps.index(python) < steps.index(install) < steps.index(part_steps(workflow)[0])
+    assert steps[-1] == reporter_step(workflow)
+
+
+def test_workflow_has_one_step_per_part_and_the_reporter_reads_them_all(workflow):
+    steps = part_steps(workflow)
+    ids = [s["id"] for s in steps]
+    assert ids == ["sigmoid", "sigmoidprime", "forward", "cost", "backward", "update", "fullstep"]
+    assert len(steps) == len(POINTS)
+    for step, part in zip(steps, POINTS):
+        assert re.fullmatch(r"[a-zA-Z0-9]+", step["id"])
+        run = step["run"].strip()
+        assert run == (f'echo "result=$(autograder classroom-result {part} | base64 -w0)" '
+                       '>> "$GITHUB_OUTPUT"')
+    reporter = reporter_step(workflow)
+    runners = reporter["with"]["runners"]
+    assert RUNNERS.fullmatch(runners)
+    assert runners.split(",") == ids
+    assert reporter["env"] == {f"{i.upper()}_RESULTS": f"${{{{ steps.{i}.outputs.result }}}}"
+                               for i in ids}
+
+
+# -- what the steps publish --------------------------------------------------------------
+
+
+def run_step(installed, step: dict, folder: Path) -> dict:
+    """Run a part step's ``run`` as GitHub does (``bash -e``), read its ``result`` output."""
+    output = folder / f".github_output_{step['id']}"
+    script = folder / f".step_{step['id']}.sh"
+    script.write_text(step["run"])
+    env = {**installed.env(), "GITHUB_OUTPUT": str(output)}
+    done = subprocess.run(["bash", "-e", str(script)], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = output.read_text().splitlines()
+    (line,) = [ln for ln in lines if ln.startswith("result=")]
+    return {"encoded": line.removeprefix("result="), "id": step["id"]}
+
+
+def reporter_points(workflow: dict, encoded: dict[str, str]) -> tuple[float, float, dict]:
+    """What the reporter does: read <ID>_RESULTS of every runner, decode, add up."""
+    env = {name: value.replace("${{ steps.", "").replace(".outputs.result }}", "")
+           for name, value in reporter_step(workflow)["env"].items()}
+    results = {}
+    for runner in reporter_step(workflow)["with"]["runners"].split(","):
+        step_id = env[f"{runner.strip().upper()}_RESULTS"]
+        results[runner] = json.loads(base64.b64decode(encoded[step_id]).decode("utf-8"))
+    total = sum(t["score"] for r in results.values() if r["max_score"] for t in r["tests"])
+    most = sum(r["max_score"] for r in results.values() if r["max_score"])
+    return total, most, results
+
+
+@pytest.fixture(scope="module")
+def published(installed, workflow, tmp_path_factory) -> dict[str, dict]:
+    """Every part step run on a solved, a stubbed and a half-solved notebook."""
+    notebooks = {"solved": solved_notebook(), "stubbed": stub_notebook(),
+                 "half": with_cells(solved_notebook(), **HALF_SOLVED)}
+    folders = {}
+    for kind, nb in notebooks.items():
+        folder = tmp_path_factory.mktemp(f"repo-{kind}")
+        shutil.copytree(installed.release, folder, dirs_exist_ok=True)
+        write(nb, folder / "backprop.ipynb")
+        folders[kind] = folder
+    jobs = [(kind, step) for kind in notebooks for step in part_steps(workflow)]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        runs = list(pool.map(lambda job: (job[0], run_step(installed, job[1], folders[job[0]])),
+                             jobs))
+    out: dict[str, dict] = {kind: {} for kind in notebooks}
+    for kind, run in runs:
+        out[kind][run["id"]] = run["encoded"]
+    return out
+
+
+def test_every_step_publishes_valid_reporter_json(published, workflow):
+    for kind, encoded in published.items():
+        _, _, results = reporter_points(workflow, encoded)
+        for runner, result in results.items():
+            jsonschema.validate(result, SCHEMA)
+            part = list(POINTS)[[s["id"] for s in part_steps(workflow)].index(runner)]
+            assert result["max_score"] == POINTS[part], (kind, runner)
+            assert sum(t["score"] for t in result["tests"]) <= result["max_score"]
+            assert len(result["tests"]) == len(HALF_SOLVED_SCORES[part])
+
+
+def test_solved_notebook_gets_every_point(published, workflow):
+    total, most, results = reporter_points(workflow, published["solved"])
+    assert (total, most) == (16, 16) == (sum(POINTS.values()),) * 2
+    for result in results.values():
+        assert result["status"] == "pass"
+        assert all(t["status"] == "pass" and t["message"] == "" for t in result["tests"])
+
+
+def test_stubbed_notebook_gets_nothing_and_says_not_implemented(published, workflow):
+    total, most, results = reporter_points(workflow, published["stubbed"])
+    assert (total, most) == (0, 16)
+    for result in results.values():
+        assert result["status"] == "fail"
+        for test in result["tests"]:
+            assert test["status"] == "fail" and test["score"] == 0
+            assert "not implemented yet" in test["message"]
+
+
+def test_half_solved_notebook_gets_the_points_worked_out_by_hand(published, workflow):
+    total, most, results = reporter_points(workflow, published["half"])
+    by_part = dict(zip(POINTS, results.values()))
+    for part, scores in HALF_SOLVED_SCORES.items():
+        assert [t["score"] for t in by_part[part]["tests"]] == scores, part
+        assert [t["status"] for t in by_part[part]["tests"]] == [
+            "pass" if s else "fail" for s in scores], part
+        full = sum(scores) == POINTS[part]
+        assert by_part[part]["status"] == ("pass" if full else "fail"), part
+    assert (total, most) == (9, 16)
+    assert "∂C/∂W" in by_part["backward"]["tests"][0]["message"]
+    assert "relative error" in by_part["backward"]["tests"][0]["message"]
+    assert "in place" in by_part["update"]["tests"][1]["message"]
+
+
+# -- the command itself ------------------------------------------------------------------
+
+
+def test_classroom_result_without_a_notebook_is_an_error_result(tmp_path, capsys,
+                                                                monkeypatch):
+    for name in ("exercise.toml", "exercise.py", "gradcheck.py", "public_checks.py"):
+        shutil.copy(ASSIGNMENT / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    assert main(["classroom-result", "backward"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    jsonschema.validate(result, SCHEMA)
+    assert result["status"] == "error" and result["max_score"] == POINTS["backward"]
+    assert sum(t["score"] for t in result["tests"]) == 0
+    assert "backprop.ipynb" in result["tests"][0]["message"]
+    assert main(["classroom-result", "no_such_part"]) == 2
+    assert "unknown part" in capsys.readouterr().err

@@ -1,0 +1,226 @@
+"""The output formats, against their specs (/work/shared/design/formats.md), not our own output.
+
+- Every results.json of a real grade run validates against a JSON Schema (draft 2020-12)
+  written from Gradescope's spec: tests/schemas/gradescope_results.schema.json.
+- The converters (Gradescope results.json, grades.csv, the report.json merge) are fed
+  hand-written pytest-json-report entries and give hand-computed scores.
+- The results.json written per student while grading equals the one converted afterwards
+  from that student's entries in the final report.json (same converter, raw record).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from autograder.config import Assignment, load_assignment
+from autograder.formats.grades_csv import grades_csv, read_all_results, write_grades_csv
+from autograder.formats.gradescope import part_scores, results, write_results
+from autograder.formats.report import merge_reports
+from autograder.grade import Batch, run_batch
+from autograder.loader import discover
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json")
+                    .read_text(encoding="utf-8"))
+EXAMPLES = ROOT / "examples" / "submissions"
+
+TOY = Assignment(folder=Path("toy"), name="toy", title="Toy", notebook=Path("toy/toy.ipynb"),
+                 support_files=(), points={"alpha": 3.0, "beta": 1.0, "gamma": 7.0},
+                 rtol=1e-7, atol=1e-12)
+
+
+def entry(nodeid: str, student: str, part: str, max_score: float, outcome: str,
+          message: str = "", when: str = "call") -> dict:
+    """A pytest-json-report test entry, shaped as pytest-json-report 1.5 writes it."""
+    stage = {"duration": 0.001, "outcome": "passed"}
+    test = {"nodeid": nodeid, "lineno": 1, "keywords": [nodeid], "outcome": outcome,
+            "setup": dict(stage), "teardown": dict(stage),
+            "user_properties": [{"student": student}, {"part": part},
+                                {"max_score": max_score}, {"name": f"{part}: {nodeid}"}]}
+    if when == "call":
+        test["call"] = {**stage, "outcome": outcome}
+        if outcome == "failed":
+            test["call"]["crash"] = {"path": "x.py", "lineno": 1, "message": message}
+            test["call"]["longrepr"] = message
+    else:  # an error in setup: no call stage at all
+        test["setup"] = {**stage, "outcome": "failed", "longrepr": message}
+    return test
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft202012Validator:
+    Draft202012Validator.check_schema(SCHEMA)
+    return Draft202012Validator(SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Path:
+    """The bundled examples, graded with run_batch."""
+    out = tmp_path_factory.mktemp("formats") / "out"
+    run_batch(Batch(load_assignment(), ROOT / "reference", discover([EXAMPLES]), out, 7, 2))
+    return out
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+SPEC_EXAMPLE = {  # formats.md's example, without its // annotations
+    "score": 7.5, "execution_time": 1.2, "output": "text shown above the tests",
+    "output_format": "simple_format", "visibility": "visible", "stdout_visibility": "hidden",
+    "extra_data": {},
+    "tests": [{"name": "backward: dC/dW3", "number": "3.1", "score": 2, "max_score": 2,
+               "status": "passed", "output": "message", "output_format": "md",
+               "tags": ["backward"], "visibility": "visible", "extra_data": {}}],
+    "leaderboard": [{"name": "...", "value": 1, "order": "asc"}],
+}
+
+
+@pytest.mark.parametrize("document", [
+    SPEC_EXAMPLE,
+    {"score": 0},
+    {"tests": [{"score": 1}, {"score": 0, "max_score": 1}]},
+    {"score": 3, "tests": [{"name": "no score here"}]},
+], ids=["spec example", "score only", "per-test scores", "top-level score"])
+def test_schema_accepts_what_the_spec_allows(validator, document):
+    assert not list(validator.iter_errors(document))
+
+
+@pytest.mark.parametrize("document", [
+    {},
+    {"tests": []},
+    {"tests": [{"score": 1}, {"name": "one without score"}]},
+    {"score": "7"},
+    {"score": 1, "output_format": "markdown"},
+    {"score": 1, "visibility": "public"},
+    {"score": 1, "stdout_visibility": "always"},
+    {"score": 1, "tests": [{"score": 1, "status": "ok"}]},
+    {"score": 1, "tests": [{"score": 1, "number": 3}]},
+    {"score": 1, "tests": [{"score": 1, "tags": "backward"}]},
+    {"score": 1, "tests": [{"score": 1, "points": 1}]},
+    {"score": 1, "grade": 1},
+    {"score": 1, "leaderboard": [{"name": "x", "value": 1, "order": "up"}]},
+], ids=["empty", "no tests no score", "a test without score", "score as string",
+        "output_format", "visibility", "stdout_visibility", "status", "number as int",
+        "tags as string", "unknown test field", "unknown field", "leaderboard order"])
+def test_schema_rejects_what_the_spec_does_not_allow(validator, document):
+    assert list(validator.iter_errors(document))
+
+
+def test_every_results_json_of_a_grade_run_validates(graded, validator):
+    paths = sorted(graded.glob("*/results.json"))
+    assert len(paths) == 7
+    for path in paths:
+        errors = [e.message for e in validator.iter_errors(json.loads(path.read_text()))]
+        assert not errors, f"{path.parent.name}: {errors}"
+
+
+# --------------------------------------------------------------------------- converters
+
+
+def toy_tests(student: str = "ann") -> list[dict]:
+    return [
+        entry("t::a1", student, "alpha", 1.5, "passed"),
+        entry("t::a2", student, "alpha", 1.5, "failed", "alpha is wrong"),
+        entry("t::b1", student, "beta", 1.0, "error", "could not load", when="setup"),
+        *(entry(f"t::g{i}", student, "gamma", 7 / 3, "passed") for i in range(3)),
+    ]
+
+
+def test_gradescope_results_from_hand_written_entries():
+    data = results(toy_tests(), TOY)
+    # passed earns max_score, failed and error earn 0: 1.5 + 0 + 0 + 3 × 7/3 = 8.5
+    assert data["score"] == 8.5
+    tests = data["tests"]
+    assert [t["number"] for t in tests] == ["1", "2", "3", "4", "5", "6"]
+    assert [t["score"] for t in tests[:3]] == [1.5, 0.0, 0.0]
+    assert [t["max_score"] for t in tests[:3]] == [1.5, 1.5, 1.0]
+    assert [t["status"] for t in tests] == ["passed", "failed", "failed"] + ["passed"] * 3
+    assert [t["output"] for t in tests[:3]] == ["", "alpha is wrong", "could not load"]
+    assert [t["tags"] for t in tests[:3]] == [["alpha"], ["alpha"], ["beta"]]
+    assert tests[0]["name"] == "alpha: t::a1"
+    assert part_scores(tests, TOY) == {"alpha": 1.5, "beta": 0.0, "gamma": 7.0}
+    assert "8.5 / 11" in data["output"]
+
+
+def test_a_part_whose_points_do_not_divide_evenly_still_sums_to_its_points():
+    for n in (3, 6, 7, 9, 11):
+        tests = [entry(f"t::g{i}", "ann", "gamma", 7 / n, "passed") for i in range(n)]
+        data = results(tests, TOY)
+        assert data["score"] == 7.0
+        assert part_scores(data["tests"], TOY)["gamma"] == 7.0
+
+
+def test_results_json_is_written_atomically_and_reads_back(tmp_path):
+    data = write_results(tmp_path / "ann", toy_tests(), TOY)
+    assert json.loads((tmp_path / "ann" / "results.json").read_text()) == data
+    assert [p.name for p in (tmp_path / "ann").iterdir()] == ["results.json"]  # no temp left
+
+
+def test_grades_csv_from_hand_written_results(tmp_path):
+    all_results = {
+        "bob": {"score": 0.0, "tests": []},
+        "ann": results(toy_tests("ann"), TOY),
+    }
+    assert grades_csv(all_results, TOY) == (
+        "student,alpha,beta,gamma,total,max_score\n"
+        "ann,1.5,0,7,8.5,11\n"
+        "bob,0,0,0,0,11\n"
+    )
+    for student, data in all_results.items():
+        (tmp_path / student).mkdir()
+        (tmp_path / student / "results.json").write_text(json.dumps(data))
+    assert read_all_results(tmp_path) == all_results
+    assert write_grades_csv(tmp_path, TOY).read_text() == grades_csv(all_results, TOY)
+
+
+def test_merge_reports_of_hand_written_shards():
+    shard1 = {"created": 100.5, "duration": 3.0, "exitcode": 1, "root": "/checks",
+              "environment": {}, "summary": {"passed": 2, "failed": 1, "total": 3,
+                                             "collected": 3},
+              "tests": toy_tests("ann")[:3], "warnings": [{"message": "w1"}]}
+    shard2 = {"created": 99.25, "duration": 4.5, "exitcode": 0, "root": "/checks",
+              "environment": {}, "summary": {"passed": 3, "total": 3, "collected": 3},
+              "tests": toy_tests("bob")[3:], "warnings": []}
+    merged = merge_reports([copy.deepcopy(shard1), copy.deepcopy(shard2)])
+    assert merged["created"] == 99.25  # the earliest start
+    assert merged["duration"] == 4.5  # the shards ran in parallel: the longest
+    assert merged["exitcode"] == 1
+    assert merged["root"] == "/checks"
+    assert merged["summary"] == {"passed": 5, "failed": 1, "total": 6, "collected": 6}
+    assert merged["tests"] == shard1["tests"] + shard2["tests"]
+    assert merged["warnings"] == [{"message": "w1"}]
+
+
+# --------------------------------------------------------------------------- consistency
+
+
+def test_incremental_results_equal_those_converted_from_the_final_report(graded):
+    report = json.loads((graded / "report.json").read_text(encoding="utf-8"))
+    assignment = load_assignment()
+    per_student: dict[str, list[dict]] = {}
+    for test in report["tests"]:
+        student = next(p["student"] for p in test["user_properties"] if "student" in p)
+        per_student.setdefault(student, []).append(test)
+    assert len(per_student) == 7
+    for student, tests in per_student.items():
+        written = json.loads((graded / student / "results.json").read_text(encoding="utf-8"))
+        assert results(tests, assignment) == written, student
+
+
+def test_grades_csv_agrees_with_the_results_json_files(graded):
+    assignment = load_assignment()
+    rows = (graded / "grades.csv").read_text(encoding="utf-8").splitlines()[1:]
+    for row in rows:
+        student, *cells = row.split(",")
+        data = json.loads((graded / student / "results.json").read_text(encoding="utf-8"))
+        parts = {}
+        for test in data["tests"]:
+            parts[test["tags"][0]] = parts.get(test["tags"][0], 0.0) + test["score"]
+        expected = [parts.get(p, 0.0) for p in assignment.points]
+        assert [float(c) for c in cells] == pytest.approx(
+            [*expected, data["score"], assignment.total_points])

@@ -1,0 +1,254 @@
+"""The sandbox seen from inside a child: limits, hidden folders, processes, protocol, speed.
+
+Oracles: /proc/self/limits, os.statvfs and the file system as the child sees them (reported
+back as numbers through the sandbox's own call protocol), the reference's results, /proc
+of the host for the processes of a child's uid, and wall-clock time.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_adversarial import CORPUS, GEN, ROOT, sandbox_processes
+
+from autograder.config import KIT_ROOT
+from autograder.loader import Submission, read_cells
+from autograder.plugin import hidden_folders
+from autograder.sandbox import Limits, Sandbox, Zygote
+from autograder.solved import load_module
+
+REFERENCE = ROOT / "reference"
+SUPPORT = [ROOT / "assignments" / "backprop" / f for f in ("exercise.py", "exercise.toml")]
+LIMITS = Limits(cell_seconds=2, call_seconds=2, grace_seconds=1, cpu_seconds=7,
+                memory_bytes=900 << 20, file_bytes=3 << 20, scratch_bytes=16 << 20,
+                open_files=50, processes=6)
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="uids and mounts need root")
+
+PROBE = '''
+import os, resource, socket
+
+def _limit(name):
+    with open("/proc/self/limits") as f:
+        row = next(line for line in f if line.startswith(name))
+    soft, hard = row[len(name):].split()[:2]
+    return [float("inf") if v == "unlimited" else float(v) for v in (soft, hard)]
+
+def _can_write(path):
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+        return 1.0
+    except OSError:
+        return 0.0
+
+def _network():
+    try:
+        socket.create_connection(("1.1.1.1", 53), timeout=0.5)
+        return 1.0
+    except OSError:
+        return 0.0
+
+def probe():
+    fs = os.statvfs(".")
+    return {
+        "cpu": _limit("Max cpu time"), "as": _limit("Max address space"),
+        "fsize": _limit("Max file size"), "nofile": _limit("Max open files"),
+        "nproc": _limit("Max processes"), "core": _limit("Max core file size"),
+        "uid": [os.getuid(), os.geteuid(), os.getgid()], "nice": os.getpriority(0, 0),
+        "scratch": fs.f_blocks * fs.f_frsize, "pids": len([p for p in os.listdir("/proc")
+                                                          if p.isdigit()]),
+        "write_cwd": _can_write("mine.txt"), "write_tmp": _can_write("/tmp/mine.txt"),
+        "write_etc": _can_write("/etc/mine.txt"), "write_var": _can_write("/var/mine.txt"),
+        "network": _network(),
+    }
+'''
+
+LISTING = '''
+import os
+
+def listing(path_codes):
+    path = "".join(chr(int(c)) for c in path_codes)
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return [-1.0]
+    return [float(ord(c)) for c in "/".join(sorted(names))] or [0.0]
+'''
+
+
+def codes(text: str) -> np.ndarray:
+    return np.array([ord(c) for c in text], dtype=np.float64)
+
+
+def text(value) -> str:
+    return "".join(chr(int(c)) for c in np.ravel(value))
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    folders = hidden_folders(REFERENCE, ROOT / "grades-never-made", [
+        Submission(p.stem, p) for p in CORPUS.glob("*.py")])
+    with Zygote(hide=folders) as z:
+        yield z
+
+
+@ROOT_ONLY
+def test_a_child_runs_under_the_limits_asked_for(zygote):
+    with Sandbox(zygote, [PROBE], SUPPORT, LIMITS) as sandbox:
+        sandbox.start()
+        answer = sandbox.call("probe")
+    assert answer.ok, answer.error
+    got = {k: np.ravel(v).tolist() for k, v in answer.value.items()}
+    assert got["cpu"] == [7, 8]
+    assert got["as"] == [900 << 20] * 2
+    assert got["fsize"] == [3 << 20] * 2
+    assert got["nofile"] == [50, 50]
+    assert got["nproc"] == [6, 6]
+    assert got["core"] == [0, 0]
+    uid, euid, gid = got["uid"]
+    assert uid == euid == gid >= 200_000
+    assert got["nice"] == [10]
+    assert got["scratch"] == [16 << 20]
+    assert got["pids"] == [1]  # hidepid=2: only itself
+    assert (got["write_cwd"], got["write_tmp"]) == ([1], [1])  # its scratch tmpfs
+    assert (got["write_etc"], got["write_var"]) == ([0], [0])  # everything else read-only
+    assert got["network"] == [0]
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("path, expected", [
+    (REFERENCE, None), (REFERENCE / "checks", None), (KIT_ROOT / ".git", None),
+    (CORPUS, None), (KIT_ROOT, ".venv"),
+])
+def test_the_graders_folders_are_empty_to_a_child(zygote, path, expected):
+    with Sandbox(zygote, [LISTING], SUPPORT, LIMITS) as sandbox:
+        sandbox.start()
+        answer = sandbox.call("listing", codes(str(path)))
+    assert answer.ok, answer.error
+    raw = list(np.ravel(answer.value))
+    seen = None if raw == [-1.0] else "" if raw == [0.0] else text(raw)  # None: not there
+    assert seen == expected
+
+
+def steal_cells() -> list[str]:
+    return read_cells(CORPUS / "steal_solution.py")
+
+
+def reference_gradient(ref, rng):
+    params = {"W2": rng.normal(size=(2, 2)), "b2": rng.normal(size=2),
+              "W3": rng.normal(size=(2, 2)), "b3": rng.normal(size=2)}
+    x, y = rng.uniform(-1, 1, 2), rng.uniform(0, 1, 2)
+    cache = ref.forward(x, params)
+    return (y, params, cache), ref.backward(y, params, cache)["W2"]
+
+
+@ROOT_ONLY
+def test_the_steal_attack_would_work_were_the_folders_not_hidden(zygote):
+    ref = load_module(REFERENCE / "backprop.py", "_reference_for_sandbox_test")
+    args, expected = reference_gradient(ref, np.random.default_rng(3))
+    with Zygote(hide=[]) as open_zygote, Sandbox(open_zygote, steal_cells(), SUPPORT,
+                                                  LIMITS) as sandbox:
+        sandbox.start()
+        stolen = sandbox.call("backward", *args)
+    assert stolen.ok and np.allclose(stolen.value["W2"], expected)  # the attack is real
+    with Sandbox(zygote, steal_cells(), SUPPORT, LIMITS) as sandbox:
+        sandbox.start()
+        hidden = sandbox.call("backward", *args)
+    assert not hidden.ok or not np.allclose(hidden.value["W2"], expected)
+
+
+ESCAPE = (CORPUS / "escape.py").read_text().split("# %%")[-1]
+FORK_BOMB = (CORPUS / "fork_bomb.py").read_text().split("# %%")[-1]
+
+
+def uid_processes(uid: int) -> list:
+    return [p for p in sandbox_processes() if p[1] == uid and p[2][0] != "Z"]
+
+
+@ROOT_ONLY
+def test_nothing_of_a_child_outlives_its_sandbox(zygote):
+    with Sandbox(zygote, ["import numpy as np\n", ESCAPE, FORK_BOMB], SUPPORT, LIMITS) as sb:
+        sb.start()
+        uid = zygote.uid_of(sb._pid)
+        assert len(uid_processes(uid)) >= 3  # the child, its escaped grandchild, the bomb
+    assert uid_processes(uid) == []
+
+
+@ROOT_ONLY
+def test_nothing_outlives_a_zygote_whose_grader_went_away():
+    zygote = Zygote()
+    sandbox = Sandbox(zygote, ["import numpy as np\n", ESCAPE], SUPPORT, LIMITS)
+    sandbox.start()
+    uid = zygote.uid_of(sandbox._pid)
+    assert uid_processes(uid)
+    zygote.close()  # as when the worker dies: the zygote sees EOF, kills, and exits
+    assert zygote.process.returncode is not None
+    assert uid_processes(uid) == []
+
+
+FORGE_CELL = '''
+import os, struct
+
+def _send(payload):
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                os.write(int(fd), struct.pack("!I", len(payload)) + payload)
+        except OSError:
+            pass
+
+def deep(z):
+    _send(b"[" * 200000 + b"]" * 200000)
+    return z
+
+def dicts(z):
+    _send(b"[" + b"{}," * 1300000 + b"{}]")
+    return z
+
+def huge(z):
+    os.write(3, struct.pack("!I", 0xFFFFFFFF))
+    return z
+'''
+
+
+def test_forged_messages_lose_the_call_not_the_grader(zygote):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10
+    with Sandbox(zygote, [FORGE_CELL], SUPPORT, LIMITS) as sandbox:
+        sandbox.start()
+        for fn in ("deep", "dicts", "huge"):
+            answer = sandbox.call(fn, np.ones(2))
+            assert not answer.ok and answer.error, fn
+        assert sandbox.call("deep", np.ones(2)).error  # a lost function stays lost
+    grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10) - before
+    assert grew < 200 << 20  # 4 MB of "{}," parse into ~90 MB at most, then are freed
+
+
+def test_oversized_answers_are_refused_before_they_are_read(zygote):
+    cell = "import numpy as np\ndef big(z):\n    return np.ones(90_000)\n"
+    small = Limits(**{**LIMITS.__dict__, "answer_bytes": 100_000})
+    with Sandbox(zygote, [cell], SUPPORT, small) as sandbox:
+        sandbox.start()
+        assert "oversized" in sandbox.call("big", np.ones(2)).error
+
+
+def test_spawning_and_loading_a_child_stays_fast(zygote):
+    cells = ["import numpy as np\n", "def f(z):\n    return z\n"]
+    times = []
+    for _ in range(15):
+        start = time.perf_counter()
+        with Sandbox(zygote, cells, SUPPORT, LIMITS) as sandbox:
+            sandbox.start()
+            assert sandbox.call("f", np.ones(2)).ok
+        times.append(time.perf_counter() - start)
+    assert statistics.median(times) < 0.06, times  # about 12 ms on the 2-core CI machine
+
+
+def test_the_corpus_limits_are_valid_limits():
+    Limits(**GEN.TEST_LIMITS)
+    assert Path(GEN.OUT) == CORPUS
