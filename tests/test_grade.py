@@ -55,7 +55,7 @@ CHECKS = (  # the 17 hidden checks, by function name, in the order they run
     "test_forward_exercise", "test_forward_random", "test_cost",
     "test_backward_delta3", "test_backward_delta2", "test_backward_W3", "test_backward_b3",
     "test_backward_W2", "test_backward_b2", "test_backward_gradient_check",
-    "test_update_rule", "test_update_inputs_untouched", "test_full_step_exercise",
+    "test_update_rule", "test_update_inputs_untouched", "test_full_step",
 )
 
 # The designed scores of the bundled examples, per part, in PARTS order.
@@ -85,12 +85,12 @@ BACKWARD = {c for c in CHECKS if c.startswith("test_backward")}
 EXAMPLE_FAILS = {
     "correct": set(),
     "correct_script": set(),
-    "forgot_output_sigma_prime": BACKWARD | {"test_full_step_exercise"},
+    "forgot_output_sigma_prime": BACKWARD | {"test_full_step"},
     "w3_not_transposed": {"test_backward_delta2", "test_backward_W2", "test_backward_b2",
-                          "test_backward_gradient_check", "test_full_step_exercise"},
-    "update_adds_gradient": {"test_update_rule", "test_full_step_exercise"},
+                          "test_backward_gradient_check", "test_full_step"},
+    "update_adds_gradient": {"test_update_rule", "test_full_step"},
     "unfinished": BACKWARD | {"test_update_rule", "test_update_inputs_untouched",
-                              "test_full_step_exercise"},
+                              "test_full_step"},
     "broken": set(CHECKS),
 }
 

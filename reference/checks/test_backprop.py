@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import check_case, verdict
+from judging import LABELS, check_case, verdict
 
 PARAMS = ("W2", "b2", "W3", "b3")
 GRADS = ("delta3", "delta2", "W3", "b3", "W2", "b2")
+SHIFTED = "a cache given to backward"
 EXTREMES = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
 
 
@@ -150,7 +151,7 @@ def _check_backward(submission, grading, ref, catalogue, ex, key: str):
     nets = cases(ex, grading.rng)
     inputs = [(case, net, ref.forward(net["x"], net["params"])) for case, net in nets]
     probe = random_network(grading.rng)
-    inputs.append(("a cache given to backward", probe, shifted_cache(ref, probe, grading.rng)))
+    inputs.append((SHIFTED, probe, shifted_cache(ref, probe, grading.rng)))
     answers = submission.call_many("backward", [(n["y"], n["params"], c) for _, n, c in inputs],
                                    names=("y", "params", "cache"))
     problems = []
@@ -160,21 +161,22 @@ def _check_backward(submission, grading, ref, catalogue, ex, key: str):
         problems.append(check_case(answer, key, key, expected, case, tol(grading), variants,
                                    catalogue, call="backward(y, params, cache)"))
     if not any(problems[:-1]) and problems[-1]:
-        problems[-1] = _ignores_cache(answers[-1], key, ref, probe, problems[-1])
+        problems[-1] = _ignores_cache(answers[-1], key, ref, probe) or problems[-1]
     verdict(problems)
 
 
-def _ignores_cache(answer, key: str, ref, net: dict, problem: str) -> str:
-    """Name numerical differentiation: right gradients, but of a fresh forward pass."""
+def _ignores_cache(answer, key: str, ref, net: dict) -> str:
+    """Name numerical differentiation: right gradients, but of a fresh forward pass ('' if not)."""
     fresh = ref.backward(net["y"], net["params"], ref.forward(net["x"], net["params"]))[key]
     value = answer.value.get(key) if isinstance(answer.value, dict) else None
     if value is not None and np.allclose(np.asarray(value).reshape(fresh.shape), fresh,
                                          rtol=1e-4, atol=1e-8):
-        return (f"{problem.split('.')[0]}. Your backward ignores the cache it is given and "
+        return (f"{LABELS[key]} is right on fresh caches but wrong on {SHIFTED}. "
+                "Your backward ignores the cache it is given and "
                 "returns the gradient of a fresh forward pass: this is numerical differentiation "
                 "(finite differences or complex step) or a recomputed forward pass, not "
                 "backpropagation. Backprop reads z and a from the cache: BP1 to BP4.")
-    return problem
+    return ""
 
 
 @pytest.mark.part("backward")
@@ -263,20 +265,26 @@ def test_update_inputs_untouched(submission, grading, ref):
                  "they were."])
 
 
-@pytest.mark.part("full_step")
-def test_full_step_exercise(submission, grading, ref, catalogue, ex):
-    """one forward, backward and update step of the exercise network, with your own functions"""
-    net = exercise_network(ex)
+def _full_step(submission, grading, ref, case: str, net: dict) -> list[str]:
+    """Your forward, then your backward on your cache, then your update on your gradients."""
     cache = submission.call("forward", net["x"], net["params"], names=("x", "params"))
     if not cache.ok or not isinstance(cache.value, dict):
-        verdict([f"forward(x, params): {cache.error or 'did not return a dict'}"])
+        return [f"forward(x, params): {cache.error or 'did not return a dict'}"]
     grads = submission.call("backward", net["y"], net["params"], cache.value,
                             names=("y", "params", "cache"))
     if not grads.ok or not isinstance(grads.value, dict):
-        verdict([f"backward(y, params, cache): {grads.error or 'did not return a dict'}"])
+        return [f"backward(y, params, cache): {grads.error or 'did not return a dict'}"]
     new = submission.call("update", net["params"], grads.value, net["lr"],
                           names=("params", "grads", "lr"))
     expected = ref.update(net["params"], _reference_grads(ref, net), net["lr"])
-    problems = [check_case(new, name, f"new_{name}", expected[name], "the exercise network",
-                           tol(grading), call="update(params, grads, lr)") for name in PARAMS]
+    return [check_case(new, name, f"new_{name}", expected[name], case, tol(grading),
+                       call="update(params, grads, lr)") for name in PARAMS]
+
+
+@pytest.mark.part("full_step")
+def test_full_step(submission, grading, ref, ex):
+    """one forward, backward and update step with your own functions: the exercise network and a fresh random one"""  # noqa: E501
+    problems = _full_step(submission, grading, ref, "the exercise network", exercise_network(ex))
+    problems += _full_step(submission, grading, ref, "a random network",
+                           random_network(grading.rng))
     verdict(problems)

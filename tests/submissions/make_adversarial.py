@@ -1149,16 +1149,11 @@ def entries() -> dict[str, tuple[bytes, dict]]:
        feedback=["nothing found"], absent=["LEAK", "48213"])
     py("hardcoded", "the exercise network's answers pasted in as numbers", [hardcoded()],
        zero=["sigmoid", "sigmoid_prime", "cost", "backward", "full_step"],
-       scores={"forward": 1.0, "update": 1.0},
-       known_gap="full_step checks only the published exercise network: hard-coding it "
-                 "earns 2 points (reference/checks)")
+       scores={"forward": 1.0, "update": 1.0})
     py("memoize", "remembers the caches and gradients the grader passes as arguments and "
        "returns them in later checks", [imports + honest_namespace("partial")
                                         .replace("_honest", "_partial"), MEMOIZE],
-       honest="honest_partial", zero=["forward"],
-       known_gap="the child keeps state between checks, and full_step's inputs (the exercise "
-                 "network) are inputs of earlier checks whose expected values it needs "
-                 "(reference/checks)")
+       honest="honest_partial", zero=["forward", "full_step"])
 
     # -- lying return values
     py("lying_objects", "returns objects whose __eq__ says True and whose __array__/__float__ "
