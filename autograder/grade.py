@@ -24,7 +24,7 @@ from autograder.config import Assignment
 from autograder.formats.atomic import write_atomic
 from autograder.formats.grades_csv import write_grades_csv
 from autograder.formats.gradescope import RESULTS_NAME
-from autograder.formats.report import merge_reports
+from autograder.formats.report import merge_reports, without_students
 from autograder.loader import Submission
 from autograder.sandbox.limits import Limits
 
@@ -78,9 +78,18 @@ def run_batch(batch: Batch, progress=None) -> list[Submission]:
             progress(_count_done(batch, todo), len(todo))
         records = [json.loads(r.read_text()) for r in reports if r.exists()]
     if records:
+        records += _earlier_report(batch.out / "report.json", {s.student for s in todo})
         write_atomic(batch.out / "report.json", json.dumps(merge_reports(records), indent=1))
     write_grades_csv(batch.out, batch.assignment)
     return todo
+
+
+def _earlier_report(path: Path, regraded: set[str]) -> list[dict]:
+    """The earlier run's record of the students not graded again, so nothing is lost."""
+    try:
+        return [without_students(json.loads(path.read_text(encoding="utf-8")), regraded)]
+    except (OSError, ValueError):
+        return []
 
 
 def _start(batch: Batch, shard: list[Submission], report: Path) -> subprocess.Popen:

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from autograder.config import Assignment, load_assignment
 from autograder.formats.grades_csv import grades_csv, read_all_results, write_grades_csv
 from autograder.formats.gradescope import part_scores, results, write_results
-from autograder.formats.report import merge_reports
+from autograder.formats.report import merge_reports, without_students
 from autograder.grade import Batch, run_batch
 from autograder.loader import discover
 
@@ -194,6 +194,15 @@ def test_merge_reports_of_hand_written_shards():
     assert merged["summary"] == {"passed": 5, "failed": 1, "total": 6, "collected": 6}
     assert merged["tests"] == shard1["tests"] + shard2["tests"]
     assert merged["warnings"] == [{"message": "w1"}]
+
+
+def test_an_earlier_record_without_the_regraded_students():
+    record = {"created": 1.0, "summary": {"passed": 5, "failed": 1, "total": 6, "collected": 6},
+              "tests": toy_tests("ann")[:3] + toy_tests("bob")[3:]}
+    kept = without_students(copy.deepcopy(record), {"ann"})
+    assert kept["tests"] == toy_tests("bob")[3:]
+    assert kept["summary"] == {"passed": 3, "total": 3, "collected": 3}  # bob's three gammas
+    assert kept["created"] == 1.0
 
 
 # --------------------------------------------------------------------------- consistency

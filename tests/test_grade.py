@@ -291,6 +291,12 @@ def test_rerun_grades_only_what_is_new_and_regrade_regrades(graded, tmp_path):
     assert {s: after[s] for s in before} == before  # the others were not touched
     assert csv_scores(out)["late"] == FULL
     assert len(read_csv(out)) == len(EXAMPLE_SCORES) + 1
+    # report.json still holds every student's tests, the earlier ones unchanged
+    earlier = json.loads(report_before)["tests"]
+    merged = json.loads((out / "report.json").read_bytes())["tests"]
+    assert [t for t in merged if t in earlier] == earlier
+    late = [t for t in merged if {"student": "late"} in t["user_properties"]]
+    assert len(merged) == len(earlier) + len(late) and len(late) == len(earlier) // len(before)
 
     (submissions / "late.py").unlink()
     shutil.rmtree(out / "late")

@@ -1,4 +1,4 @@
-"""Merge the shards' pytest-json-report records into one record of the same shape."""
+"""Merge pytest-json-report records (the shards of a run, an earlier run) into one record."""
 
 from __future__ import annotations
 
@@ -20,3 +20,21 @@ def merge_reports(records: list[dict]) -> dict:
         "tests": [t for r in records for t in r.get("tests", [])],
         "warnings": [w for r in records for w in r.get("warnings", [])],
     }
+
+
+def without_students(record: dict, students: set[str]) -> dict:
+    """An earlier run's record less the tests of ``students`` (graded again now).
+
+    The summary is recounted from the tests that remain.
+    """
+    tests = [t for t in record.get("tests", []) if _student(t) not in students]
+    summary = Counter(str(t.get("outcome")) for t in tests)
+    return {**record, "tests": tests,
+            "summary": {**summary, "total": len(tests), "collected": len(tests)}}
+
+
+def _student(test: dict) -> str | None:
+    for entry in test.get("user_properties", []):
+        if isinstance(entry, dict) and "student" in entry:
+            return entry["student"]
+    return None
