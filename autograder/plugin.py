@@ -44,14 +44,16 @@ class StudentCode:
     def __init__(self, student: str, sandbox: Sandbox | None, problem: str = "") -> None:
         self.student, self.sandbox, self.problem = student, sandbox, problem
 
-    def call(self, fn: str, *args: object, names: tuple[str, ...] = ()) -> Answer:
+    def call(self, fn: str, *args: object, names: tuple[str, ...] = (),
+             watch: bool = False) -> Answer:
         """``fn(*args)`` run in the child; an Answer whose error explains any failure."""
-        return self.call_many(fn, [args], names)[0]
+        return self.call_many(fn, [args], names, watch)[0]
 
-    def call_many(self, fn: str, batch: list[tuple], names: tuple[str, ...] = ()) -> list[Answer]:
+    def call_many(self, fn: str, batch: list[tuple], names: tuple[str, ...] = (),
+                  watch: bool = False) -> list[Answer]:
         if self.sandbox is None:
             return [Answer(error=self.problem)] * len(batch)
-        answers = self.sandbox.call_many(fn, batch, names)
+        answers = self.sandbox.call_many(fn, batch, names, watch)
         return [self._explain(fn, a) for a in answers]
 
     def _explain(self, fn: str, answer: Answer) -> Answer:

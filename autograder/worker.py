@@ -29,7 +29,7 @@ def run(job: dict) -> int:
     plugin = GradingPlugin(assignment, submissions, Path(job["out"]), int(job["seed"]),
                            Limits(**limits), Path(job["reference"]))
     args = [
-        job["checks"], "-qq", "--assert=plain", "-p", "no:cacheprovider",
+        job["checks"], "-qq", "-rN", "--tb=no", "--assert=plain", "-p", "no:cacheprovider",
         "-p", "pytest_jsonreport.plugin",
         "-c", os.devnull, "--rootdir", job["checks"], "-W", "ignore",
         "--json-report", f"--json-report-file={job['report']}",

@@ -274,7 +274,7 @@ def test_forward_cache(submission, grading):
     """the cache has a1 = x, z2, a2, z3, a3: vectors of the right length, finite; x untouched"""
     net = random_network(grading.rng)
     call = "forward(x, params)"
-    answer = submission.call("forward", net["x"], net["params"], names=("x", "params"))
+    answer = submission.call("forward", net["x"], net["params"], names=("x", "params"), watch=True)
     expected = lecture_forward(net["x"], net["params"])
     problems = []
     for key in CACHE:
@@ -401,7 +401,7 @@ def test_backward_returns(submission, grading):
     """backward returns delta3, delta2, W3, b3, W2, b2, of the right shapes, finite; inputs kept"""
     case, net, cache = _backward_cases(grading.rng)[0]
     answer = submission.call("backward", net["y"], net["params"], cache,
-                             names=("y", "params", "cache"))
+                             names=("y", "params", "cache"), watch=True)
     shapes = {"delta3": (2,), "delta2": (2,), **{k: v.shape for k, v in net["params"].items()}}
     problems = []
     for key in GRADS:
@@ -452,7 +452,7 @@ def test_update_leaves_inputs(submission, grading):
     net = random_network(rng)
     grads = {k: rng.normal(0, 1, np.shape(v)) for k, v in net["params"].items()}
     answer = submission.call("update", net["params"], grads, net["lr"],
-                             names=("params", "grads", "lr"))
+                             names=("params", "grads", "lr"), watch=True)
     problems = [unusable(answer, "update(params, grads, lr)")]
     if answer.ok and not isinstance(answer.value, dict):
         problems.append("update(params, grads, lr) did not return a dict")

@@ -8,12 +8,15 @@ that broke it skipped, until the submission's time budget or restart budget is s
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import py_compile
 import select
 import shutil
 import socket
 import struct
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -25,6 +28,21 @@ from autograder.sandbox.limits import Limits
 from autograder.sandbox.zygote import Zygote
 
 HEADER = struct.Struct("!I")
+PYC_SUFFIX = f".{sys.implementation.cache_tag}.pyc"
+
+
+@functools.cache
+def bytecode(path: Path) -> bytes:
+    """A support module compiled once per grader, checked by source hash (not mtime).
+
+    Children import it from their working folder's ``__pycache__`` instead of compiling
+    it again each time: a few milliseconds saved per submission.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        pyc = Path(tmp) / "module.pyc"
+        py_compile.compile(str(path), cfile=str(pyc), doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+        return pyc.read_bytes()
 
 
 class ChildLost(Exception):
@@ -112,6 +130,10 @@ class Sandbox:
             self._workdir = Path(tempfile.mkdtemp(prefix="submission-"))
             for path in self.files:
                 shutil.copy(path, self._workdir / path.name)
+                if path.suffix == ".py":
+                    cached = self._workdir / "__pycache__"
+                    cached.mkdir(exist_ok=True)
+                    (cached / path.with_suffix(PYC_SUFFIX).name).write_bytes(bytecode(path))
             self._pid, self._sock = self.zygote.spawn(self._workdir, self.limits)
             try:
                 self._send({"op": "load", "cells": self.cells, "skip": sorted(self.skip),
@@ -188,11 +210,13 @@ class Sandbox:
         """Call the submission's ``fn(*args)`` in the child."""
         return self.call_many(fn, [args])[0]
 
-    def call_many(self, fn: str, batch: list[tuple], names: tuple[str, ...] = ()) -> list[Answer]:
+    def call_many(self, fn: str, batch: list[tuple], names: tuple[str, ...] = (),
+                  watch: bool = False) -> list[Answer]:
         """Call ``fn`` once per argument tuple in one round trip (for gradient checks).
 
         The whole batch shares one time limit; a function that ran past it once is not
-        called again, its later calls fail at once with the same reason.
+        called again, its later calls fail at once with the same reason. With ``watch``
+        the child also reports the arguments a call changed in place (``Answer.mutated``).
         """
         if fn in self.lost_functions:
             return [Answer(error=self.lost_functions[fn])] * len(batch)
@@ -201,7 +225,7 @@ class Sandbox:
                 self.start()
             timeout = self.limits.call_seconds
             args = [[encode(a) for a in call] for call in batch]
-            self._send({"op": "call", "fn": fn, "batch": args, "names": list(names),
+            self._send({"op": "call", "fn": fn, "batch": args, "names": list(names), "watch": watch,
                         "timeout": timeout})
             msg = self._recv(timeout + self.limits.grace_seconds)
         except ChildLost as lost:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -40,8 +41,12 @@ def catalogue() -> tuple:
 
 @pytest.fixture
 def ex(grading):
-    """The exercise network of the assignment being graded."""
-    folder = grading.assignment.folder
+    """The exercise network of the assignment being graded (read once per run)."""
+    return _exercise(grading.assignment.folder)
+
+
+@functools.cache
+def _exercise(folder: Path):
     return load_module("backprop_exercise", folder / "exercise.py").load_exercise(folder)
 
 

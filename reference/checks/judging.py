@@ -7,11 +7,15 @@ numbers of hidden cases.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from autograder.compare import judge, matches
 from autograder.sandbox.proxy import Answer
+
+Wrong = Callable[[object], dict]  # a Mistake -> the quantities it gives on one case
 
 LABELS = {
     "sigmoid": "σ(z)", "sigmoid_prime": "σ'(z)", "cost": "C",
@@ -49,11 +53,15 @@ def field(answer: Answer, key: str | None) -> tuple[object, str]:
     return answer.value[key], ""
 
 
-def name_mistake(value: object, quantity: str, expected: np.ndarray, variants: list[dict],
+def name_mistake(value: object, quantity: str, expected: np.ndarray, wrong: Wrong,
                  catalogue: tuple) -> str:
-    """The catalogued mistake whose result the answer reproduces, as a feedback sentence."""
-    for misconception, wrong in zip(catalogue, variants):
-        candidate = wrong.get(quantity)
+    """The catalogued mistake whose result the answer reproduces, as a feedback sentence.
+
+    ``wrong(mistake)`` computes a mistake's quantities on this case; it runs only here,
+    once a check has failed.
+    """
+    for misconception in catalogue:
+        candidate = wrong(misconception.mistake).get(quantity)
         if candidate is None:
             continue
         candidate = np.asarray(candidate, dtype=np.float64)
@@ -65,7 +73,7 @@ def name_mistake(value: object, quantity: str, expected: np.ndarray, variants: l
 
 
 def check_case(answer: Answer, key: str | None, quantity: str, expected: np.ndarray,
-               case: str, tol: tuple[float, float], variants: list[dict] = (),
+               case: str, tol: tuple[float, float], wrong: Wrong | None = None,
                catalogue: tuple = (), call: str = "") -> str:
     """'' when right, else the feedback sentence for this case."""
     value, why = field(answer, key)
@@ -79,7 +87,9 @@ def check_case(answer: Answer, key: str | None, quantity: str, expected: np.ndar
     if verdict.rel_error is not None:
         text += f" (relative error {verdict.rel_error:.2g})"
     text += f". Expected {EQUATIONS.get(quantity, label)}."
-    return text + name_mistake(value, quantity, np.asarray(expected), list(variants), catalogue)
+    if wrong is None:
+        return text
+    return text + name_mistake(value, quantity, np.asarray(expected), wrong, catalogue)
 
 
 def verdict(problems: list[str]) -> None:
