@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
@@ -73,10 +74,10 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
 
 def _print_table(console: Console, assignment, out: Path, students: list[str], graded: int) -> None:
     results = read_all_results(out)
-    table = Table(title=f"{assignment.title}")
-    table.add_column("student")
+    table = Table(title=f"{assignment.title}", box=box.SIMPLE_HEAD)
+    table.add_column("student", no_wrap=True)
     for part, points in assignment.points.items():
-        table.add_column(f"{part}\n/{points:g}", justify="right")
+        table.add_column(f"{part.replace('_', chr(10))}\n/{points:g}", justify="right")
     table.add_column(f"total\n/{assignment.total_points:g}", justify="right")
     totals = []
     for student in students:
@@ -123,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)
     try:
         return args.func(args, console)
     except Misuse as err:
