@@ -97,6 +97,21 @@ def _print_table(console: Console, assignment, out: Path, students: list[str], g
                   "grades.csv, report.json).")
 
 
+def cmd_answer_key(args: argparse.Namespace, console: Console) -> int:
+    """The instructor's answer key: also an nbgrader source notebook (solution markers)."""
+    from autograder.solved import write_answer_key
+
+    if not Path(args.reference).is_file():
+        raise Misuse(f"{args.reference}: no such reference solution")
+    try:
+        out = write_answer_key(args.assignment, args.reference, args.out)
+    except ConfigError as err:
+        raise Misuse(str(err)) from None
+    console.print(f"Wrote {out}: the student notebook with the reference's code in its "
+                  "solution cells (### BEGIN SOLUTION / ### END SOLUTION).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--reference", default=str(DEFAULT_REFERENCE),
                        help="hidden reference folder with checks/ (default: reference/)")
     grade.set_defaults(func=cmd_grade)
+    key = sub.add_parser("answer-key", help="write the notebook solved with the hidden reference")
+    key.add_argument("--out", default="answer_key.ipynb",
+                     help="where to write it (default: answer_key.ipynb)")
+    key.add_argument("--assignment", default=str(BUNDLED_ASSIGNMENT), help="assignment folder")
+    key.add_argument("--reference", default=str(DEFAULT_REFERENCE / "backprop.py"),
+                     help="the reference solution (default: reference/backprop.py)")
+    key.set_defaults(func=cmd_answer_key)
     from autograder.cli_public import add_parsers  # check, classroom-result, release
 
     add_parsers(sub)

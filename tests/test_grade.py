@@ -418,3 +418,23 @@ def test_hostile_feedback_names_the_cell_and_what_happened_there(hostile):
     ]:
         assert f"{fn} is not defined (cell {cell}: " in text(student), text(student)
         assert why in text(student), text(student)
+
+
+def test_answer_key_command_writes_a_solved_notebook_that_earns_full_marks(tmp_path):
+    key = tmp_path / "key" / "answer_key.ipynb"
+    key.parent.mkdir()
+    made = subprocess.run([sys.executable, "-m", "autograder.cli", "answer-key", "--out", key],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert made.returncode == 0, made.stderr
+    cells = json.loads(key.read_text(encoding="utf-8"))["cells"]
+    solved = [c for c in cells if c["metadata"].get("nbgrader", {}).get("solution")]
+    assert len(solved) == 6  # one per function of the contract
+    assert all("### BEGIN SOLUTION" in "".join(c["source"]) for c in solved)
+    run = grade_cli(key, "--out", tmp_path / "out", "--jobs", "1")
+    assert run.returncode == 0, run.stderr
+    assert csv_scores(tmp_path / "out")["answer_key"] == FULL
+
+    missing = subprocess.run([sys.executable, "-m", "autograder.cli", "answer-key",
+                              "--reference", tmp_path / "nope.py"],
+                             capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
