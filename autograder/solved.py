@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import importlib.util
 import inspect
 from pathlib import Path
 from types import FunctionType, ModuleType
@@ -24,19 +23,11 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.config import load_assignment
+from autograder.modules import load_module
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 
-
-def load_module(path: Path | str, name: str = "_reference") -> ModuleType:
-    """Execute the Python file at ``path`` as a module, outside ``sys.path`` and ``sys.modules``."""
-    spec = importlib.util.spec_from_file_location(name, Path(path))
-    if spec is None or spec.loader is None:
-        raise ImportError(f"{path}: not a Python module")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def public_functions(module: ModuleType) -> dict[str, FunctionType]:

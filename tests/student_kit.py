@@ -12,7 +12,6 @@ is what runs (the tests assert where ``autograder`` is imported from).
 from __future__ import annotations
 
 import copy
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -126,7 +125,8 @@ def with_cells(nb: NotebookNode, **sources: str) -> NotebookNode:
 
 def hard_coded_notebook() -> NotebookNode:
     """forward and backward return the exercise's numbers whatever they are given."""
-    exercise = load_module_registered("backprop_exercise_student_kit", ASSIGNMENT / "exercise.py")
+    exercise = load_module(ASSIGNMENT / "exercise.py", "backprop_exercise_student_kit",
+                           register=True)
     ex = exercise.load_exercise()
     ref = reference_module()
     cache = ref.forward(ex.x, ex.params)
@@ -147,16 +147,6 @@ def write(nb: NotebookNode, path: Path) -> Path:
     nbformat.write(nb, path)
     return path
 
-
-def load_module_registered(name: str, path: Path) -> ModuleType:
-    """Import ``path`` as ``name``, registered in sys.modules (its dataclasses need that)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 # -- the installed release -----------------------------------------------------------------

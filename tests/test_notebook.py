@@ -8,7 +8,6 @@ recomputed here with plain ``math.exp`` arithmetic from ``exercise.toml``.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import json
 import math
@@ -46,15 +45,6 @@ STUDENT_FILES = ("backprop.ipynb", "exercise.py", "exercise.toml")
 VALUE = re.compile(r"-?\d+\.\d{9}")
 
 
-def import_by_path(path: Path, name: str) -> ModuleType:
-    """Import ``path`` as module ``name`` (registered, so its dataclasses work)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def reference() -> ModuleType:
     return load_module(REFERENCE)
@@ -67,7 +57,7 @@ def notebook() -> NotebookNode:
 
 @pytest.fixture(scope="module")
 def exercise_module() -> ModuleType:
-    return import_by_path(ASSIGNMENT / "exercise.py", "backprop_exercise")
+    return load_module(ASSIGNMENT / "exercise.py", "backprop_exercise", register=True)
 
 
 def solution_cells(nb: NotebookNode) -> list[NotebookNode]:
@@ -196,7 +186,8 @@ def test_nbgrader_accepts_the_released_and_the_solved_notebook(notebook, referen
 
 
 def test_the_notebook_is_what_make_notebook_generates(notebook, reference):
-    make_notebook = import_by_path(ASSIGNMENT / "make_notebook.py", "backprop_make_notebook")
+    make_notebook = load_module(ASSIGNMENT / "make_notebook.py", "backprop_make_notebook",
+                                register=True)
     assert json.loads(nbformat.writes(make_notebook.build_notebook(reference))) == \
         json.loads(NOTEBOOK.read_text(encoding="utf-8"))
 

@@ -21,7 +21,6 @@ from student_kit import (
     ROOT,
     build_release,
     installed_release,
-    load_module_registered,
     reference_module,
     solved_notebook,
     write,
@@ -29,6 +28,7 @@ from student_kit import (
 
 from autograder.cli import main
 from autograder.config import load_assignment, read_toml
+from autograder.modules import load_module
 from autograder.release import ReleaseError, audit
 from autograder.release import build_release as build_into
 from autograder.solved import public_functions, split_function
@@ -89,8 +89,8 @@ def hidden_seed() -> str:
 
 
 def misconception_names() -> list[str]:
-    catalogue = load_module_registered("backprop_misconceptions_release_test",
-                                       REFERENCE / "misconceptions.py").CATALOGUE
+    catalogue = load_module(REFERENCE / "misconceptions.py",
+                            "backprop_misconceptions_release_test", register=True).CATALOGUE
     assert len(catalogue) > 5
     return [m.name for m in catalogue]
 

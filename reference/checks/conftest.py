@@ -6,37 +6,28 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from autograder.modules import load_module
+
 REFERENCE = Path(__file__).resolve().parent.parent
 
-
-def load_module(name: str, path: Path) -> ModuleType:
-    """Import ``path`` as module ``name`` without touching sys.path."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")
 def ref() -> ModuleType:
     """The reference solution, reference/backprop.py."""
-    return load_module("backprop_reference", REFERENCE / "backprop.py")
+    return load_module(REFERENCE / "backprop.py", "backprop_reference", register=True)
 
 
 @pytest.fixture(scope="session")
 def catalogue() -> tuple:
     """The misconception catalogue, reference/misconceptions.py."""
-    return load_module("backprop_misconceptions", REFERENCE / "misconceptions.py").CATALOGUE
+    module = load_module(REFERENCE / "misconceptions.py", "backprop_misconceptions", register=True)
+    return module.CATALOGUE
 
 
 @pytest.fixture
@@ -47,10 +38,12 @@ def ex(grading):
 
 @functools.cache
 def _exercise(folder: Path):
-    return load_module("backprop_exercise", folder / "exercise.py").load_exercise(folder)
+    module = load_module(folder / "exercise.py", "backprop_exercise", register=True)
+    return module.load_exercise(folder)
 
 
 @pytest.fixture
 def gradcheck(grading) -> ModuleType:
     """The assignment's public gradient check (the same one students run)."""
-    return load_module("backprop_gradcheck", grading.assignment.folder / "gradcheck.py")
+    path = grading.assignment.folder / "gradcheck.py"
+    return load_module(path, "backprop_gradcheck", register=True)
