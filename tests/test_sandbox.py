@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -124,7 +126,9 @@ def test_a_child_runs_under_the_limits_asked_for(zygote):
 @ROOT_ONLY
 @pytest.mark.parametrize("path, expected", [
     (REFERENCE, None), (REFERENCE / "checks", None), (KIT_ROOT / ".git", None),
-    (CORPUS, None), (KIT_ROOT, ".venv"),
+    (CORPUS, None),
+    # the kit shows only Python's folders, put back; under /tmp, the child's own /tmp hides it
+    (KIT_ROOT, None if KIT_ROOT.is_relative_to("/tmp") else ".venv"),
 ])
 def test_the_graders_folders_are_empty_to_a_child(zygote, path, expected):
     with Sandbox(zygote, [LISTING], SUPPORT, LIMITS) as sandbox:
@@ -134,6 +138,21 @@ def test_the_graders_folders_are_empty_to_a_child(zygote, path, expected):
     raw = list(np.ravel(answer.value))
     seen = None if raw == [-1.0] else "" if raw == [0.0] else text(raw)  # None: not there
     assert seen == expected
+
+
+@ROOT_ONLY
+def test_a_copy_of_the_reference_elsewhere_on_the_machine_is_out_of_reach(zygote):
+    """Another checkout of the kit (the instructor's own, say) is hidden like this one."""
+    elsewhere = Path(tempfile.mkdtemp(dir=Path.home(), prefix="kit-copy-"))
+    try:
+        shutil.copy(REFERENCE / "backprop.py", elsewhere / "backprop.py")
+        with Sandbox(zygote, [LISTING], SUPPORT, LIMITS) as sandbox:
+            sandbox.start()
+            answer = sandbox.call("listing", codes(str(elsewhere)))
+        assert answer.ok, answer.error
+        assert list(np.ravel(answer.value)) == [-1.0]  # not there at all
+    finally:
+        shutil.rmtree(elsewhere)
 
 
 def steal_cells() -> list[str]:
