@@ -162,7 +162,8 @@ def test_the_designed_scores(uninterrupted):
     rows = [line.split(",") for line in (uninterrupted / "grades.csv").read_text().splitlines()]
     totals = {row[0]: float(row[-2]) for row in rows[1:]}
     assert len(totals) == COUNT
-    expected = {"correct": 16, "wrong": 1, "partial": 5, "mutating": 15, "syntax_error": 16}
+    # "wrong" and "mutating" keep nothing for not mutating: that check is feedback only
+    expected = {"correct": 16, "wrong": 0, "partial": 5, "mutating": 16, "syntax_error": 16}
     kinds = list(KINDS)
     for i in range(COUNT):
         assert totals[f"s{i:03d}"] == expected[kinds[i % len(kinds)]], i

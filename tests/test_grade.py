@@ -74,7 +74,7 @@ EXAMPLE_SCORES = {
     "w3_not_transposed": (1, 1, 2, 1, 3, 2, 0),
     # W ← W + η ∂C/∂W: the rule check fails, the new arrays leave the inputs untouched
     # (1/2); full_step's new params are wrong (0/2); backward is the reference's (7/7).
-    "update_adds_gradient": (1, 1, 2, 1, 7, 1, 0),
+    "update_adds_gradient": (1, 1, 2, 1, 7, 0, 0),
     # backward and update raise NotImplementedError: every check calling them fails.
     "unfinished": (1, 1, 2, 1, 0, 0, 0),
     # not valid JSON: nothing can run.

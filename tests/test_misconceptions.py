@@ -82,7 +82,7 @@ EXPECTED: dict[str, tuple[float, ...]] = {
     # ∂C/∂W = a δᵀ: both weight gradients transposed (not symmetric), deltas and biases right.
     "bp4_transposed": (1, 1, 2, 1, 4, 2, 0),
     # W + η ∂C/∂W: the rule check fails; new arrays, so inputs untouched passes (1/2).
-    "update_sign": (1, 1, 2, 1, 7, 1, 0),
+    "update_sign": (1, 1, 2, 1, 7, 0, 0),  # "inputs untouched" is feedback only
     # every backward quantity doubled; the student's cost keeps the ½, so the gradient
     # check fails too.
     "factor_two": (1, 1, 2, 1, 0, 2, 0),

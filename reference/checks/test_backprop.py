@@ -250,9 +250,14 @@ def test_update_rule(submission, grading, ref, catalogue, ex):
     verdict(problems)
 
 
-@pytest.mark.part("update")
+@pytest.mark.part("update", weight=0)
 def test_update_inputs_untouched(submission, grading, ref):
-    """update leaves params and grads as they were (it returns new arrays)"""
+    """update leaves params and grads as they were (feedback only, 0 points)
+
+    Whether a function changed its arguments can only be seen inside the student's own
+    process, which could lie about it; the grader gives points only for what it judges
+    itself, so this check teaches but does not score.
+    """
     net = random_network(grading.rng)
     grads = {k: _reference_grads(ref, net)[k] for k in PARAMS}
     answer = submission.call("update", net["params"], grads, net["lr"],

@@ -1078,15 +1078,15 @@ def entries() -> dict[str, tuple[bytes, dict]]:
     nb("correct_notebook", "the released notebook solved with the reference: full marks",
        ipynb(solved()), full=ALL)
     py("honest_wrong", "plausible but wrong functions (tanh, Wᵀ, no ½, zero gradients, +η)",
-       [wrong], zero=NOT_UPDATE, scores={"update": 1.0})
+       [wrong], zero=ALL)
     py("honest_partial", "right but for forward (Wᵀ) and backward (zeros)", [partial],
        zero=["forward", "backward", "full_step"],
        full=["sigmoid", "sigmoid_prime", "cost", "update"])
     nb("honest_stubs", "the released notebook, nothing done", ipynb(released()), zero=ALL,
        feedback=["NotImplementedError"])
-    py("mutate_inputs", "update changes params in place (W -= ...), an honest mistake",
-       [correct, MUTATING_UPDATE], full=[p for p in PARTS if p != "update"],
-       scores={"update": 1.0}, feedback=["in place"])
+    py("mutate_inputs", "update changes params in place (W -= ...), an honest mistake: "
+       "named in the feedback, worth no points", [correct, MUTATING_UPDATE], full=ALL,
+       feedback=["in place"])
 
     # -- monkeypatching: wrong code plus patches must still score 0
     py("patch_numpy", "np.allclose/isclose/array_equal → True, numpy.testing asserts → no-ops, "
@@ -1148,8 +1148,8 @@ def entries() -> dict[str, tuple[bytes, dict]]:
        "what it finds in its error messages", [READ_SEED], honest="honest_wrong", zero=NOT_UPDATE,
        feedback=["nothing found"], absent=["LEAK", "48213"])
     py("hardcoded", "the exercise network's answers pasted in as numbers", [hardcoded()],
-       zero=["sigmoid", "sigmoid_prime", "cost", "backward", "full_step"],
-       scores={"forward": 1.0, "update": 1.0})
+       zero=["sigmoid", "sigmoid_prime", "cost", "backward", "update", "full_step"],
+       scores={"forward": 1.0})
     py("memoize", "remembers the caches and gradients the grader passes as arguments and "
        "returns them in later checks", [imports + honest_namespace("partial")
                                         .replace("_honest", "_partial"), MEMOIZE],
@@ -1200,9 +1200,8 @@ def entries() -> dict[str, tuple[bytes, dict]]:
 
     # -- mutation
     py("mutate_hidden", "mutates params in place and patches the harness's mutation check",
-       [correct, MUTATING_UPDATE, HIDE_MUTATION], honest="mutate_inputs",
-       full=[p for p in PARTS if p != "update"],
-       known_gap="in-place mutation is observed inside the child, which can lie about it")
+       [correct, MUTATING_UPDATE, HIDE_MUTATION], honest="mutate_inputs", full=ALL,
+       absent=["in place"])
 
     # -- time, memory, processes, output, disk
     py("loop_at_import", "a cell that loops forever and one that also swallows the time-limit "
