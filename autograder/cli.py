@@ -99,8 +99,10 @@ def _print_table(console: Console, assignment, out: Path, students: list[str], g
 
 def cmd_answer_key(args: argparse.Namespace, console: Console) -> int:
     """The instructor's answer key: also an nbgrader source notebook (solution markers)."""
-    from autograder.solved import write_answer_key
-
+    try:
+        from autograder.solved import write_answer_key
+    except ImportError:
+        raise Misuse("the answer key is built in the instructor's kit, not in a release") from None
     if not Path(args.reference).is_file():
         raise Misuse(f"{args.reference}: no such reference solution")
     try:
