@@ -15,7 +15,7 @@ from rich.table import Table
 from autograder.config import BUNDLED_ASSIGNMENT, KIT_ROOT, ConfigError, load_assignment, read_toml
 from autograder.formats.grades_csv import read_all_results
 from autograder.formats.gradescope import part_scores
-from autograder.grade import Batch, run_batch
+from autograder.grade import Batch, GradingFailed, pending, run_batch
 from autograder.loader import discover
 
 BUNDLED_SUBMISSIONS = KIT_ROOT / "examples" / "submissions"
@@ -67,8 +67,16 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as bar:
         task = bar.add_task("grading", total=None)
-        graded = run_batch(batch, lambda done, total: bar.update(task, completed=done, total=total))
+        todo, failed = pending(batch), ""
+        try:
+            run_batch(batch, lambda done, total: bar.update(task, completed=done, total=total))
+        except GradingFailed as err:
+            failed = str(err)
+    graded = [s for s in todo if s not in pending(batch)]
     _print_table(console, assignment, out, [s.student for s in submissions], len(graded))
+    if failed:
+        print(f"autograder: error: {failed}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -9,10 +9,8 @@ from every results.json in the output folder.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -28,7 +26,9 @@ from autograder.formats.report import merge_reports, without_students
 from autograder.loader import Submission
 from autograder.sandbox.limits import Limits
 
-PR_SET_PDEATHSIG = 1
+
+class GradingFailed(RuntimeError):
+    """A worker crashed (a broken hidden check, a missing package): some went ungraded."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,6 @@ def pending(batch: Batch) -> list[Submission]:
     return [s for s in batch.submissions if not (batch.out / s.student / RESULTS_NAME).exists()]
 
 
-def _die_with_parent() -> None:
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
 def run_batch(batch: Batch, progress=None) -> list[Submission]:
     """Grade what is pending; ``progress(done, total)`` is called as results appear."""
     todo = pending(batch)
@@ -69,7 +65,8 @@ def run_batch(batch: Batch, progress=None) -> list[Submission]:
     shards = [todo[i::jobs] for i in range(jobs)] if todo else []
     with tempfile.TemporaryDirectory(prefix="autograder-reports-") as tmp:
         reports = [Path(tmp) / f"report-{i}.json" for i in range(len(shards))]
-        workers = [_start(batch, shard, report) for shard, report in zip(shards, reports)]
+        logs = [Path(tmp) / f"worker-{i}.log" for i in range(len(shards))]
+        workers = [_start(batch, *args) for args in zip(shards, reports, logs)]
         while any(w.poll() is None for w in workers):
             if progress:
                 progress(_count_done(batch, todo), len(todo))
@@ -77,10 +74,16 @@ def run_batch(batch: Batch, progress=None) -> list[Submission]:
         if progress:
             progress(_count_done(batch, todo), len(todo))
         records = [json.loads(r.read_text()) for r in reports if r.exists()]
+        failures = [_failure(w.returncode, log) for w, log in zip(workers, logs) if w.returncode]
     if records:
         records += _earlier_report(batch.out / "report.json", {s.student for s in todo})
         write_atomic(batch.out / "report.json", json.dumps(merge_reports(records), indent=1))
     write_grades_csv(batch.out, batch.assignment)
+    if failures:
+        missing = [s.student for s in todo if not (batch.out / s.student / RESULTS_NAME).exists()]
+        raise GradingFailed(f"{len(failures)} grading worker(s) failed, {len(missing)} "
+                            f"submission(s) not graded ({', '.join(missing[:5]) or 'none'}"
+                            f"{', ...' if len(missing) > 5 else ''}): {failures[0]}")
     return todo
 
 
@@ -92,7 +95,14 @@ def _earlier_report(path: Path, regraded: set[str]) -> list[dict]:
         return []
 
 
-def _start(batch: Batch, shard: list[Submission], report: Path) -> subprocess.Popen:
+def _failure(code: int, log: Path) -> str:
+    """What a failed worker said last: enough to see a broken check or a missing package."""
+    lines = [ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "Error" in ln][-2:]
+    return f"exit status {code}: {' | '.join(errors + lines[-1:]) or 'no output'}"
+
+
+def _start(batch: Batch, shard: list[Submission], report: Path, log: Path) -> subprocess.Popen:
     job = {
         "assignment": str(batch.assignment.folder),
         "reference": str(batch.reference),
@@ -102,11 +112,14 @@ def _start(batch: Batch, shard: list[Submission], report: Path) -> subprocess.Po
         "seed": batch.seed,
         "report": str(report),
         "limits": asdict(batch.limits) if batch.limits is not None else {},
+        "parent": os.getpid(),
     }
-    worker = subprocess.Popen([sys.executable, "-m", "autograder.worker"], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, cwd=batch.reference,
-                              preexec_fn=_die_with_parent, env={**os.environ, "PYTHONHASHSEED": "0",
-                                   "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    with open(log, "wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "autograder.worker"],
+                                  stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
+                                  cwd=batch.reference,
+                                  env={**os.environ, "PYTHONHASHSEED": "0",
+                                       "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     worker.stdin.write(json.dumps(job).encode())
     worker.stdin.close()
     return worker

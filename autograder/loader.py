@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,7 +150,36 @@ def discover(paths: list[Path]) -> list[Submission]:
                 inner = _pick(entry)
                 if inner is not None:
                     found.append(Submission(entry.name, inner))
-    return found
+    return _unique(found)
+
+
+def _unique(found: list[Submission]) -> list[Submission]:
+    """One submission per file, and one name per student: names that collide (two folders'
+    ``backprop.ipynb``, ``alice.py`` beside ``alice.ipynb``) get their folder or suffix."""
+    by_path = {s.path.resolve(): s for s in reversed(found)}
+    found = [s for s in found if by_path.get(s.path.resolve()) is s]
+    names = Counter(s.student for s in found)
+    renamed = []
+    for sub in found:
+        if names[sub.student] == 1:
+            renamed.append(sub)
+            continue
+        group = [t.path for t in found if t.student == sub.student]
+        for name in (lambda p: p.parent.name, lambda p: p.name.replace(".", "_"),
+                     lambda p: f"{p.parent.name}-{p.name}".replace(".", "_")):
+            if len({name(p) for p in group}) == len(group) and names[name(sub.path)] == 0:
+                renamed.append(Submission(name(sub.path), sub.path))
+                break
+        else:
+            renamed.append(sub)
+    taken = Counter(s.student for s in renamed)
+    seen: Counter = Counter()
+    unique = []
+    for sub in renamed:
+        seen[sub.student] += 1
+        name = sub.student if taken[sub.student] == 1 else f"{sub.student}-{seen[sub.student]}"
+        unique.append(Submission(name, sub.path))
+    return unique
 
 
 def _pick(folder: Path) -> Path | None:

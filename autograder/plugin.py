@@ -13,6 +13,9 @@ pytest-json-report record carries everything the format converters need.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import sys
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -31,10 +34,9 @@ from autograder.sandbox.proxy import Answer
 
 @dataclass
 class Grading:
-    """What the checks may use besides the submission: config, seed, a fresh rng per test."""
+    """What the checks may use besides the submission: the config and a fresh rng per test."""
 
     assignment: Assignment
-    seed: int
     rng: np.random.Generator
 
 
@@ -115,6 +117,11 @@ class GradingPlugin:
                 ("name", f"{name}: {doc}"),
             ]
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A hidden check that cannot even be imported: say why (the run is quiet)."""
+        if report.failed:
+            print(f"cannot collect {report.nodeid}: {report.longreprtext}", file=sys.stderr)
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         student = self._student_of.get(report.nodeid)
         if student is None:
@@ -147,9 +154,16 @@ class GradingPlugin:
 
     @pytest.fixture
     def grading(self, request: pytest.FixtureRequest) -> Grading:
+        """The rng of one check: from the seed, the check's name and the submission's bytes.
+
+        The same file always meets the same cases (grading is reproducible); a changed file
+        meets new ones, so inputs a submission got to print are no use to the next one.
+        """
         key = zlib.crc32(request.node.originalname.encode())
-        rng = np.random.default_rng([self.seed, key])
-        return Grading(self.assignment, self.seed, rng)
+        sub = getattr(request.node, "callspec", None)
+        sub = sub.params.get("submission") if sub is not None else None
+        digest = _digest(sub.path) if isinstance(sub, Submission) else 0
+        return Grading(self.assignment, np.random.default_rng([self.seed, key, digest]))
 
 
 SYSTEM_FOLDERS = {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run",
@@ -170,6 +184,15 @@ def hidden_folders(reference: Path, out: Path, submissions: list[Submission]) ->
     folders |= {p for p in Path("/").iterdir() if p.name not in SYSTEM_FOLDERS
                 and p.is_dir() and not p.is_symlink()}
     return sorted(f for f in folders if not any(p in folders for p in f.parents))
+
+
+@functools.cache
+def _digest(path: Path) -> int:
+    """64 bits of the SHA-256 of a submission file (0 when it cannot be read)."""
+    try:
+        return int.from_bytes(hashlib.sha256(path.read_bytes()).digest()[:8], "big")
+    except OSError:
+        return 0
 
 
 def _student(item: pytest.Item) -> str:

@@ -7,8 +7,10 @@ soon as they are graded, and its shard's pytest-json-report to the given file.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from autograder.config import load_assignment
 from autograder.loader import Submission
 from autograder.plugin import GradingPlugin
 from autograder.sandbox import Limits
+
+PR_SET_PDEATHSIG = 1
 
 
 def run(job: dict) -> int:
@@ -38,8 +42,19 @@ def run(job: dict) -> int:
     return pytest.main(args, plugins=[plugin])
 
 
+def die_with(parent: int) -> None:
+    """Be killed when the grade command goes away, even by SIGKILL (set here, not in a
+    ``preexec_fn``: the command runs a progress thread, and forking with threads is unsafe)."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it went away before the line above
+        os._exit(1)
+
+
 def main() -> None:
-    code = run(json.load(sys.stdin))
+    job = json.load(sys.stdin)
+    if "parent" in job:
+        die_with(int(job["parent"]))
+    code = run(job)
     sys.exit(0 if code in (0, 1) else code)
 
 

@@ -438,3 +438,60 @@ def test_answer_key_command_writes_a_solved_notebook_that_earns_full_marks(tmp_p
                               "--reference", tmp_path / "nope.py"],
                              capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+
+
+def test_students_whose_files_share_a_name_are_graded_apart(tmp_path):
+    """Two repositories' backprop.ipynb, given as files: one student each, named by folder."""
+    for student, example in (("ann", "correct.ipynb"), ("bob", "unfinished.ipynb")):
+        (tmp_path / student).mkdir()
+        shutil.copy(EXAMPLES / example, tmp_path / student / "backprop.ipynb")
+    files = [tmp_path / "ann" / "backprop.ipynb", tmp_path / "bob" / "backprop.ipynb"]
+    run = grade_cli(*files, files[0], "--out", tmp_path / "out", "--jobs", "2")
+    assert run.returncode == 0, run.stderr
+    assert csv_scores(tmp_path / "out") == {"ann": FULL, "bob": EXAMPLE_SCORES["unfinished"]}
+
+
+def test_a_crashing_grader_worker_is_reported_not_hidden(tmp_path):
+    """A hidden check that does not even import: exit 1, the reason, nobody marked graded."""
+    broken = tmp_path / "reference"
+    shutil.copytree(ROOT / "reference", broken)
+    with open(broken / "checks" / "test_backprop.py", "a", encoding="utf-8") as f:
+        f.write("\ndef broken(:\n")
+    out = tmp_path / "out"
+    run = grade_cli(EXAMPLES / "correct.ipynb", "--reference", broken, "--out", out)
+    assert run.returncode == 1
+    assert "worker(s) failed" in run.stderr and "SyntaxError" in run.stderr
+    assert "(correct)" in run.stderr  # the submission left ungraded is named
+    assert not (out / "correct" / "results.json").exists()
+    assert (out / "grades.csv").read_text().splitlines() == [
+        "student,sigmoid,sigmoid_prime,forward,cost,backward,update,full_step,total,max_score"]
+
+
+LEAKY = '''import numpy as np
+
+def forward(x, params):
+    raise ValueError("inputs " + repr(np.asarray(params["W2"]).tolist()))
+'''
+
+
+def _leaked_inputs(out: Path, student: str) -> str:
+    data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+    random = "forward: z², a², z³, a³ of random"
+    test = next(t for t in data["tests"] if t["name"].startswith(random))
+    return test["output"]
+
+
+def test_hidden_cases_change_with_the_submission_not_between_runs(tmp_path):
+    """A submission may print the inputs it was given into its feedback; the next, changed
+    submission meets other inputs, while the same file always meets the same ones."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "leak.py").write_text(LEAKY)
+    (subs / "leak2.py").write_text(LEAKY + "# the same code, resubmitted with a comment\n")
+    run = grade_cli(subs, "--out", tmp_path / "a", "--jobs", "1")
+    assert run.returncode == 0, run.stderr
+    first, changed = _leaked_inputs(tmp_path / "a", "leak"), _leaked_inputs(tmp_path / "a", "leak2")
+    assert "inputs [[" in first and "inputs [[" in changed and first != changed
+    run = grade_cli(subs / "leak.py", "--out", tmp_path / "b", "--jobs", "1")
+    assert run.returncode == 0, run.stderr
+    assert _leaked_inputs(tmp_path / "b", "leak") == first

@@ -11,6 +11,7 @@ import os
 import resource
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -271,3 +272,16 @@ def test_spawning_and_loading_a_child_stays_fast(zygote):
 def test_the_corpus_limits_are_valid_limits():
     Limits(**GEN.TEST_LIMITS)
     assert Path(GEN.OUT) == CORPUS
+
+
+def test_a_kit_on_the_import_path_is_not_put_back_in_a_child(tmp_path, monkeypatch):
+    """A ``.pth`` file may put the kit's root on sys.path (compat editable installs, conda
+    develop): the child must still cover it, and put back only Python folders inside it."""
+    child = load_module(ROOT / "autograder" / "sandbox" / "child.py", "_child_for_paths_test")
+    kit, venv, other = tmp_path / "kit", tmp_path / "kit" / ".venv" / "site", tmp_path / "lib"
+    venv.mkdir(parents=True)
+    other.mkdir()
+    monkeypatch.setattr(sys, "path", [str(kit), str(venv), str(other)])
+    paths = child.python_paths([str(kit)])
+    assert str(kit) not in paths and str(venv) in paths and str(other) in paths
+    assert str(kit) in child.python_paths([])  # without hiding, the kit counts as Python's

@@ -206,7 +206,7 @@ def private_view(libc, req, workdir, uid, limits):
             if os.path.isfile(path) and os.path.getsize(path) <= 1 << 20:
                 with open(path, "rb") as f:
                     files[os.path.relpath(path, workdir)] = f.read()
-    python = python_paths()
+    python = python_paths(req.get("hide", []))
     for path in sorted(req.get("hide", []), key=lambda p: p.count(os.sep)):
         cover(libc, path, python)
     expose(libc, python)
@@ -238,10 +238,16 @@ def mount(libc, source, target, fstype, flags, data=None):
         raise OSError(err, f"mount {target.decode()}: {os.strerror(err)}")
 
 
-def python_paths():
-    """The folders Python itself needs: its prefixes and import path, without nesting."""
+def python_paths(hide=()):
+    """The folders Python itself needs: its prefixes and import path, without nesting.
+
+    A folder that is, or holds, a hidden one is left out (the kit's root on the import path
+    through a ``.pth`` file must not bring the reference back); folders inside it stay.
+    """
+    hidden = [os.path.realpath(h) for h in hide]
     paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path)
              if p and os.path.isdir(p)}
+    paths = {p for p in paths if not any(p == h or inside(h, p) for h in hidden)}
     return sorted(p for p in paths if not any(inside(p, q) for q in paths if q != p))
 
 
@@ -252,8 +258,8 @@ def inside(path, folder):
 def cover(libc, path, python):
     """Hide ``path`` under an empty read-only tmpfs, putting back the Python folders in it."""
     path = os.path.realpath(path)
-    if not os.path.isdir(path) or any(p == path or inside(path, p) for p in python):
-        return  # not there, or Python itself lives here
+    if not os.path.isdir(path):
+        return
     keep = [p for p in python if inside(p, path)]
     fds = [(p, os.open(p, os.O_PATH)) for p in keep]
     mount(libc, b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16k,mode=0755")
