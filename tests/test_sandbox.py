@@ -285,3 +285,15 @@ def test_a_kit_on_the_import_path_is_not_put_back_in_a_child(tmp_path, monkeypat
     paths = child.python_paths([str(kit)])
     assert str(kit) not in paths and str(venv) in paths and str(other) in paths
     assert str(kit) in child.python_paths([])  # without hiding, the kit counts as Python's
+
+
+def test_only_a_real_timeout_makes_a_function_lost(zygote):
+    """The child's own error text cannot make the grader give up on a function."""
+    cells = ["def f(x):\n    if x[0] < 0:\n        raise ValueError('ran past its time limit')\n"
+             "    return x\n"]
+    with Sandbox(zygote, cells, SUPPORT, LIMITS) as sandbox:
+        sandbox.start()
+        assert sandbox.call_many("f", []) == []
+        assert "time limit" in sandbox.call("f", np.array([-1.0])).error
+        assert sandbox.call("f", np.array([2.0])).ok  # still called
+        assert sandbox.lost_functions == {}

@@ -74,7 +74,8 @@ def draw_network(exercise: Exercise, ax: Axes | None = None) -> Figure:
     """Draw the exercise network: layer 1 (input x), layer 2 (hidden), layer 3 (output).
 
     Each arrow k → j is labelled with its weight w^l_jk, each neuron of layers 2 and 3
-    with its bias b^l_j, and each output with its target t_j. Returns the figure.
+    with its bias b^l_j, and each output with its target y_j (the lecture's t). Returns the
+    figure.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Circle, FancyArrowPatch
@@ -110,7 +111,7 @@ def draw_network(exercise: Exercise, ax: Axes | None = None) -> Figure:
         ax.text(xk - radius - 0.05, yk, rf"$a^1_{k + 1}={_number(exercise.x[k])}$",
                 ha="right", va="center", fontsize=10)
     for j, (xj, yj) in enumerate(centres[2]):
-        ax.text(xj + radius + 0.05, yj, rf"target $t_{j + 1}={_number(exercise.y[j])}$",
+        ax.text(xj + radius + 0.05, yj, rf"target $y_{j + 1}={_number(exercise.y[j])}$",
                 ha="left", va="center", fontsize=10, color="tab:red")
 
     ax.set_xlim(-0.65, 2.75)

@@ -43,7 +43,8 @@ def numerical_gradient(submission, x, y, params) -> tuple[dict, str]:
     costs = submission.call_many("cost", a3s, names=("a3", "y"))
     values = []
     for answer in costs:
-        value = np.asarray(answer.value, dtype=np.float64) if answer.ok else None
+        plain = answer.ok and not isinstance(answer.value, dict)
+        value = np.asarray(answer.value, dtype=np.float64) if plain else None
         if value is None or value.size != 1 or not np.isfinite(value).all():
             return {}, f"cost(a3, y): {answer.error or 'did not return one finite number'}"
         values.append(float(value.reshape(())))
@@ -72,8 +73,8 @@ def gradient_check(submission, net: dict, case: str) -> str:
                 "given (z^l = W^l a^(l−1) + b^l)")
     for name in ("W3", "b3", "W2", "b2"):
         mine = grads.value.get(name)
-        if mine is None:
-            return f"backward(y, params, cache) returned no {name!r} entry"
+        if mine is None or isinstance(mine, dict):
+            return f"backward(y, params, cache) returned no {name!r} array"
         mine = np.asarray(mine, dtype=np.float64)
         if mine.size != numeric[name].size:
             return f"{LABELS[name]} has shape {mine.shape}, expected {numeric[name].shape}"

@@ -180,7 +180,8 @@ def lock_down(req, workdir):
     os.environ.clear()
     os.environ.update(req["env"])
     os.environ["HOME"] = workdir
-    sys.path[:] = [workdir] + [p for p in sys.path[1:] if p]
+    script = os.path.dirname(os.path.abspath(__file__))  # this harness's own folder
+    sys.path[:] = [workdir] + [p for p in sys.path if p and p != script]
     sys.argv = ["submission"]
     return workdir
 
@@ -372,7 +373,7 @@ class Harness:
                     out = {"error": describe(err)}
                 batch.append(out)
         except CellTimeout:
-            error = {"error": f"ran past its time limit of {req['timeout']:g} s"}
+            error = {"error": f"ran past its time limit of {req['timeout']:g} s", "timeout": True}
             batch += [error] * (len(req["batch"]) - len(batch))
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)

@@ -218,6 +218,8 @@ class Sandbox:
         called again, its later calls fail at once with the same reason. With ``watch``
         the child also reports the arguments a call changed in place (``Answer.mutated``).
         """
+        if not batch:
+            return []
         if fn in self.lost_functions:
             return [Answer(error=self.lost_functions[fn])] * len(batch)
         try:
@@ -241,7 +243,8 @@ class Sandbox:
         if not isinstance(raw, list) or len(raw) != len(batch):
             return [Answer(error="the submission broke the grader's protocol")] * len(batch)
         answers = [self._answer(entry) for entry in raw]
-        timed_out = [a.error for a in answers if "time limit" in a.error]
+        timed_out = [a.error for a, e in zip(answers, raw)
+                     if isinstance(e, dict) and e.get("timeout") is True]
         if timed_out:
             self.lost_functions[fn] = timed_out[0]
         return answers

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from judging import LABELS, check_case, verdict
 
+from autograder.compare import as_shape
+
 PARAMS = ("W2", "b2", "W3", "b3")
 GRADS = ("delta3", "delta2", "W3", "b3", "W2", "b2")
 SHIFTED = "a cache given to backward"
@@ -42,7 +44,8 @@ def cases(ex, rng: np.random.Generator, n_random: int = 4) -> list[tuple[str, di
 
 
 def shifted_cache(ref, net: dict, rng: np.random.Generator) -> dict:
-    """A self-consistent cache (a = σ(z)) that a fresh forward pass from params would not give.
+    """A cache with a = σ(z) in each layer, but z² and z³ shifted: not what a fresh forward
+    pass from params would give.
 
     Backprop reads z and a from the cache; numerical differentiation or a recomputed
     forward pass ignores them, and so gets a different answer on this cache.
@@ -169,8 +172,8 @@ def _ignores_cache(answer, key: str, ref, net: dict) -> str:
     """Name numerical differentiation: right gradients, but of a fresh forward pass ('' if not)."""
     fresh = ref.backward(net["y"], net["params"], ref.forward(net["x"], net["params"]))[key]
     value = answer.value.get(key) if isinstance(answer.value, dict) else None
-    if value is not None and np.allclose(np.asarray(value).reshape(fresh.shape), fresh,
-                                         rtol=1e-4, atol=1e-8):
+    value = None if value is None or isinstance(value, dict) else as_shape(value, fresh.shape)
+    if value is not None and np.allclose(value, fresh, rtol=1e-4, atol=1e-8):
         return (f"{LABELS[key]} is right on fresh caches but wrong on {SHIFTED}. "
                 "Your backward ignores the cache it is given and "
                 "returns the gradient of a fresh forward pass: this is numerical differentiation "
