@@ -14,7 +14,7 @@ from rich.table import Table
 
 from autograder.config import BUNDLED_ASSIGNMENT, KIT_ROOT, ConfigError, load_assignment, read_toml
 from autograder.formats.grades_csv import read_all_results
-from autograder.formats.gradescope import part_scores
+from autograder.formats.gradescope import RESULTS_NAME, part_scores
 from autograder.grade import Batch, GradingFailed, pending, run_batch
 from autograder.loader import discover
 
@@ -72,7 +72,7 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
             run_batch(batch, lambda done, total: bar.update(task, completed=done, total=total))
         except GradingFailed as err:
             failed = str(err)
-    graded = [s for s in todo if s not in pending(batch)]
+    graded = [s for s in todo if (out / s.student / RESULTS_NAME).exists()]
     _print_table(console, assignment, out, [s.student for s in submissions], len(graded))
     if failed:
         print(f"autograder: error: {failed}", file=sys.stderr)

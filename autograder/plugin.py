@@ -86,6 +86,8 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
+        if str(self.assignment.folder) not in sys.path:  # checks import its public modules
+            sys.path.insert(0, str(self.assignment.folder))
         self.zygote = Zygote(hide=hidden_folders(self.reference, self.out, self.submissions))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:

@@ -40,6 +40,7 @@ from autograder.student import check, parts_named, run_check, unsaved_warnings
 
 PUBLIC_SIDE = [
     ASSIGNMENT / "public_checks.py", ASSIGNMENT / "gradcheck.py", ASSIGNMENT / "exercise.py",
+    ASSIGNMENT / "checking.py",
     *(ROOT / "autograder" / name for name in (
         "public.py", "student.py", "cli_public.py", "release.py", "__init__.py",
         "formats/classroom.py", "formats/feedback.py")),
@@ -51,7 +52,8 @@ ASSIGNMENT_CONFIG = load_assignment(ASSIGNMENT)
 def folder(tmp_path_factory) -> Path:
     """Notebooks, one mistake each, beside a copy of the assignment's public files."""
     folder = tmp_path_factory.mktemp("notebooks")
-    for name in ("exercise.toml", "exercise.py", "gradcheck.py", "public_checks.py"):
+    for name in ("exercise.toml", "exercise.py", "gradcheck.py", "checking.py",
+                 "public_checks.py"):
         shutil.copy(ASSIGNMENT / name, folder / name)
     solved = solved_notebook()
     notebooks = {

@@ -202,7 +202,8 @@ def test_half_solved_notebook_gets_the_points_worked_out_by_hand(published, work
 
 def test_classroom_result_without_a_notebook_is_an_error_result(tmp_path, capsys,
                                                                 monkeypatch):
-    for name in ("exercise.toml", "exercise.py", "gradcheck.py", "public_checks.py"):
+    for name in ("exercise.toml", "exercise.py", "gradcheck.py", "checking.py",
+                 "public_checks.py"):
         shutil.copy(ASSIGNMENT / name, tmp_path / name)
     monkeypatch.chdir(tmp_path)
     assert main(["classroom-result", "backward"]) == 0

@@ -280,6 +280,7 @@ def test_rerun_grades_only_what_is_new_and_regrade_regrades(graded, tmp_path):
 
     run = grade_cli(submissions, "--out", out, "--jobs", "2", "--seed", SEED)
     assert run.returncode == 0, run.stderr
+    assert f"(0 graded now, {len(before)} already graded)" in run.stdout
     assert stamp(out) == before  # nothing graded again
     assert (out / "grades.csv").read_bytes() == csv_before
     assert (out / "report.json").read_bytes() == report_before
@@ -302,6 +303,7 @@ def test_rerun_grades_only_what_is_new_and_regrade_regrades(graded, tmp_path):
     shutil.rmtree(out / "late")
     run = grade_cli(submissions, "--out", out, "--jobs", "2", "--seed", SEED, "--regrade")
     assert run.returncode == 0, run.stderr
+    assert f"({len(before)} graded now, 0 already graded)" in run.stdout
     after = stamp(out)
     assert sorted(after) == sorted(before)
     assert all(after[s] != before[s] for s in before)  # every results.json written anew

@@ -39,7 +39,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 STUDENT_FILES = {"backprop.ipynb", "exercise.toml", "exercise.py", "gradcheck.py",
-                 "public_checks.py", "README.md", "pyproject.toml", ".gitignore",
+                 "checking.py", "public_checks.py", "README.md", "pyproject.toml", ".gitignore",
                  ".github/workflows/classroom.yml"}
 
 
@@ -145,7 +145,8 @@ def test_the_audit_catches_what_would_leak(release, tmp_path):
 def test_release_refuses_a_notebook_with_solutions_and_a_foreign_folder(tmp_path, capsys):
     folder = tmp_path / "assignment"
     folder.mkdir()
-    for name in ("exercise.toml", "exercise.py", "gradcheck.py", "public_checks.py"):
+    for name in ("exercise.toml", "exercise.py", "gradcheck.py", "checking.py",
+                 "public_checks.py"):
         (folder / name).write_bytes((ASSIGNMENT / name).read_bytes())
     write(solved_notebook(), folder / "backprop.ipynb")
     with pytest.raises(ReleaseError, match="BEGIN SOLUTION"):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pytest
 
 from autograder.compare import judge, matches
 from autograder.sandbox.proxy import Answer
@@ -90,11 +89,3 @@ def check_case(answer: Answer, key: str | None, quantity: str, expected: np.ndar
     if wrong is None:
         return text
     return text + name_mistake(value, quantity, np.asarray(expected), wrong, catalogue)
-
-
-def verdict(problems: list[str]) -> None:
-    """Fail the check with the first problem (more would only repeat it)."""
-    problems = list(dict.fromkeys(p for p in problems if p))
-    if problems:
-        more = f" ({len(problems) - 1} more case(s) failed too.)" if len(problems) > 1 else ""
-        pytest.fail(problems[0] + more, pytrace=False)

@@ -10,53 +10,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import LABELS, check_case, verdict
+from checking import EXTREMES, PARAMS, given_cache, random_network, tol, verdict
+from judging import LABELS, check_case
 
 from autograder.compare import as_shape
 
-PARAMS = ("W2", "b2", "W3", "b3")
-GRADS = ("delta3", "delta2", "W3", "b3", "W2", "b2")
 SHIFTED = "a cache given to backward"
-EXTREMES = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
-
-
-def random_network(rng: np.random.Generator, n: tuple[int, int, int] = (2, 2, 2)) -> dict:
-    """x, y and params with weights of a random scale in [0.3, 3], never symmetric."""
-    n_in, n_hidden, n_out = n
-    scale = float(np.exp(rng.uniform(np.log(0.3), np.log(3.0))))
-    params = {
-        "W2": rng.normal(0, scale, (n_hidden, n_in)), "b2": rng.normal(0, 1, n_hidden),
-        "W3": rng.normal(0, scale, (n_out, n_hidden)), "b3": rng.normal(0, 1, n_out),
-    }
-    return {"x": rng.uniform(-1, 1, n_in), "y": rng.uniform(0, 1, n_out), "params": params,
-            "lr": float(rng.uniform(0.05, 2.0))}
 
 
 def exercise_network(ex) -> dict:
     return {"x": ex.x, "y": ex.y, "params": ex.params, "lr": ex.learning_rate}
 
 
-def cases(ex, rng: np.random.Generator, n_random: int = 4) -> list[tuple[str, dict]]:
-    """The exercise network, then random networks."""
+def cases(ex, rng: np.random.Generator) -> list[tuple[str, dict]]:
+    """The exercise network, then four random networks."""
     return [("the exercise network", exercise_network(ex))] + [
-        (f"random network {i + 1}", random_network(rng)) for i in range(n_random)
+        (f"random network {i + 1}", random_network(rng)) for i in range(4)
     ]
-
-
-def shifted_cache(ref, net: dict, rng: np.random.Generator) -> dict:
-    """A cache with a = σ(z) in each layer, but z² and z³ shifted: not what a fresh forward
-    pass from params would give.
-
-    Backprop reads z and a from the cache; numerical differentiation or a recomputed
-    forward pass ignores them, and so gets a different answer on this cache.
-    """
-    z2 = ref.forward(net["x"], net["params"])["z2"] + rng.uniform(0.3, 0.8, 2)
-    z3 = ref.forward(net["x"], net["params"])["z3"] - rng.uniform(0.3, 0.8, 2)
-    return {"a1": net["x"], "z2": z2, "a2": ref.sigmoid(z2), "z3": z3, "a3": ref.sigmoid(z3)}
-
-
-def tol(grading) -> tuple[float, float]:
-    return grading.assignment.rtol, grading.assignment.atol
 
 
 # ------------------------------------------------------------------ σ and σ'
@@ -154,7 +124,7 @@ def _check_backward(submission, grading, ref, catalogue, ex, key: str):
     nets = cases(ex, grading.rng)
     inputs = [(case, net, ref.forward(net["x"], net["params"])) for case, net in nets]
     probe = random_network(grading.rng)
-    inputs.append((SHIFTED, probe, shifted_cache(ref, probe, grading.rng)))
+    inputs.append((SHIFTED, probe, given_cache(probe, grading.rng)))
     answers = submission.call_many("backward", [(n["y"], n["params"], c) for _, n, c in inputs],
                                    names=("y", "params", "cache"))
     problems = []
