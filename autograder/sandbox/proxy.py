@@ -88,7 +88,13 @@ def decode(raw: object, limit: int = 1_000_000, depth: int = 0) -> object:
     if "error" in raw:
         raise ValueError(str(raw["error"])[:300])
     if "dict" in raw and isinstance(raw["dict"], dict):
-        return {str(k): decode(v, limit, depth + 1) for k, v in raw["dict"].items()}
+        entries = {}
+        for key, value in raw["dict"].items():
+            try:
+                entries[str(key)] = decode(value, limit, depth + 1)
+            except ValueError as err:  # name the entry: "'a3': complex numbers"
+                raise ValueError(f"{str(key)[:40]!r}: {err}") from None
+        return entries
     shape, data = raw.get("shape"), raw.get("data")
     if not (isinstance(shape, list) and all(type(n) is int and 0 <= n <= limit for n in shape)):
         raise ValueError("malformed answer")
