@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from autograder.config import BUNDLED_ASSIGNMENT, KIT_ROOT, ConfigError, load_assignment, read_toml
+from autograder.config import BUNDLED_ASSIGNMENT, KIT_ROOT, ConfigError, load_assignment, read_seed
 from autograder.formats.grades_csv import read_all_results
 from autograder.formats.gradescope import RESULTS_NAME, part_scores
 from autograder.grade import Batch, GradingFailed, pending, run_batch
@@ -34,13 +34,11 @@ def _seed(args: argparse.Namespace, reference: Path) -> int:
             return int(os.environ["AUTOGRADER_SEED"])
         except ValueError:
             raise Misuse("AUTOGRADER_SEED must be an integer") from None
-    path = reference / "grading.toml"
-    if path.exists():
-        try:
-            return int(read_toml(path)["grading"]["seed"])
-        except (ConfigError, KeyError, TypeError, ValueError) as err:
-            raise Misuse(f"{path}: no integer [grading] seed ({err})") from None
-    return 0
+    try:
+        seed = read_seed(reference)
+    except ConfigError as err:
+        raise Misuse(str(err)) from None
+    return 0 if seed is None else seed
 
 
 def cmd_grade(args: argparse.Namespace, console: Console) -> int:

@@ -77,3 +77,14 @@ def load_assignment(folder: Path | str = BUNDLED_ASSIGNMENT) -> Assignment:
         raise ConfigError(f"{folder / CONFIG_NAME}: missing {err.args[0]!r}") from None
     except (TypeError, ValueError) as err:
         raise ConfigError(f"{folder / CONFIG_NAME}: {err}") from None
+
+
+def read_seed(reference: Path) -> int | None:
+    """The hidden default seed, ``[grading] seed`` of ``reference/grading.toml`` (None: no file)."""
+    path = Path(reference) / "grading.toml"
+    if not path.exists():
+        return None
+    try:
+        return int(read_toml(path)["grading"]["seed"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise ConfigError(f"{path}: no integer [grading] seed ({err})") from None

@@ -26,6 +26,7 @@ from autograder.config import (
     ConfigError,
     load_assignment,
 )
+from autograder.formats.gradescope import properties
 from autograder.loader import Submission
 
 CHECKS_NAME = "public_checks.py"
@@ -158,9 +159,7 @@ def check_notebook(assignment: Assignment, notebook: Path,
 
 def _result(test: dict, assignment: Assignment) -> tuple[str, CheckResult] | None:
     """One pytest-json-report test entry (with the plugin's user_properties) as a result."""
-    props: dict = {}
-    for item in test.get("user_properties", []):
-        props.update(item)
+    props = properties(test)
     if "student" not in props:
         return None
     outcome = test.get("outcome")
@@ -204,19 +203,15 @@ def _worker(job: dict) -> int:
 
     from autograder.plugin import GradingPlugin
     from autograder.sandbox import Limits
+    from autograder.worker import pytest_args
 
     assignment = load_assignment(job["assignment"])
     submissions = [Submission(s, Path(p)) for s, p in job["submissions"]]
     hidden = KIT_ROOT / "reference"  # not needed here: hidden from the children if present
     plugin = GradingPlugin(assignment, submissions, Path(job["out"]), int(job["seed"]),
                            Limits(), hidden)
-    rootdir = str(Path(job["checks"]).parent)
-    args = [
-        job["checks"], "-qq", "--assert=plain", "-p", "no:cacheprovider",
-        "-p", "pytest_jsonreport.plugin", "-c", os.devnull, "--rootdir", rootdir,
-        "-W", "ignore", "--json-report", f"--json-report-file={job['report']}",
-        "--json-report-omit", "collectors", "log", "streams", "warnings", "keywords",
-    ]
+    args = pytest_args(job["checks"], str(Path(job["checks"]).parent), job["report"],
+                       ("collectors", "log", "streams", "warnings", "keywords"))
     return pytest.main(args, plugins=[_select_parts(job["parts"]), plugin])
 
 

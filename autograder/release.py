@@ -13,17 +13,11 @@ import ast
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
-from autograder.config import KIT_ROOT, Assignment, ConfigError, read_toml
+from autograder.config import KIT_ROOT, Assignment, ConfigError, read_seed, read_toml
 from autograder.formats.classroom import step_id
 from autograder.public import CHECKS_NAME
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 ENGINE = Path(__file__).resolve().parent
 ENGINE_LEFT_OUT = ("solved.py",)  # builds answer keys from a reference: instructors only
@@ -324,9 +318,8 @@ def audit(out: Path) -> list[str]:
 
 def _hidden_seed() -> str:
     """The hidden seed's digits, when the kit has one long enough to look for."""
-    path = HIDDEN_REFERENCE / "grading.toml"
     try:
-        seed = str(int(tomllib.loads(path.read_text(encoding="utf-8"))["grading"]["seed"]))
-    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError):
+        seed = read_seed(HIDDEN_REFERENCE)
+    except (ConfigError, OSError):
         return ""
-    return seed if len(seed.lstrip("-")) >= 4 else ""
+    return str(seed) if seed is not None and len(str(abs(seed))) >= 4 else ""

@@ -32,14 +32,20 @@ def run(job: dict) -> int:
     limits = {**json.loads(os.environ.get("AUTOGRADER_LIMITS") or "{}"), **job.get("limits", {})}
     plugin = GradingPlugin(assignment, submissions, Path(job["out"]), int(job["seed"]),
                            Limits(**limits), Path(job["reference"]))
-    args = [
-        job["checks"], "-qq", "-rN", "--tb=no", "--assert=plain", "-p", "no:cacheprovider",
-        "-p", "pytest_jsonreport.plugin",
-        "-c", os.devnull, "--rootdir", job["checks"], "-W", "ignore",
-        "--json-report", f"--json-report-file={job['report']}",
-        "--json-report-omit", "collectors", "log",
+    return pytest.main(pytest_args(job["checks"], job["checks"], job["report"]),
+                       plugins=[plugin])
+
+
+def pytest_args(checks: str, rootdir: str, report: str,
+                omit: tuple[str, ...] = ("collectors", "log")) -> list[str]:
+    """A quiet pytest run of ``checks`` with no ini file, recorded by pytest-json-report
+    (less the ``omit`` fields)."""
+    return [
+        checks, "-qq", "-rN", "--tb=no", "--assert=plain", "-p", "no:cacheprovider",
+        "-p", "pytest_jsonreport.plugin", "-c", os.devnull, "--rootdir", rootdir,
+        "-W", "ignore", "--json-report", f"--json-report-file={report}",
+        "--json-report-omit", *omit,
     ]
-    return pytest.main(args, plugins=[plugin])
 
 
 def die_with(parent: int) -> None:

@@ -19,7 +19,8 @@ def properties(test: dict) -> dict:
     """``user_properties`` (a list of one-key objects) as one dict."""
     merged: dict = {}
     for entry in test.get("user_properties", []):
-        merged.update(entry)
+        if isinstance(entry, dict):
+            merged.update(entry)
     return merged
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from autograder.formats.gradescope import properties
+
 
 def merge_reports(records: list[dict]) -> dict:
     """One pytest-json-report object: tests concatenated, summary counts added up."""
@@ -27,14 +29,8 @@ def without_students(record: dict, students: set[str]) -> dict:
 
     The summary is recounted from the tests that remain.
     """
-    tests = [t for t in record.get("tests", []) if _student(t) not in students]
+    tests = [t for t in record.get("tests", []) if properties(t).get("student") not in students]
     summary = Counter(str(t.get("outcome")) for t in tests)
     return {**record, "tests": tests,
             "summary": {**summary, "total": len(tests), "collected": len(tests)}}
 
-
-def _student(test: dict) -> str | None:
-    for entry in test.get("user_properties", []):
-        if isinstance(entry, dict) and "student" in entry:
-            return entry["student"]
-    return None
