@@ -193,7 +193,8 @@ def private_view(libc, req, workdir, uid, limits):
       is covered by an empty read-only tmpfs, with only Python's own files put back;
     - every other mount is made read-only, so the child can write nowhere on disk;
     - /tmp, /var/tmp and /dev/shm are one fresh tmpfs of ``scratch_bytes``, holding the
-      working folder (a copy of ``workdir``): gone with the child, and bounded;
+      working folder (a copy of ``workdir``): gone with the child, and bounded; Python's
+      folders under them are put back read-only;
     - /proc is a fresh procfs with hidepid=2: the child sees its own processes only.
     """
     flags = CLONE_NEWNS | CLONE_NEWIPC | (CLONE_NEWNET if req.get("no_network") else 0)
@@ -213,11 +214,7 @@ def private_view(libc, req, workdir, uid, limits):
     expose(libc, python)
     read_only(libc)
     mount(libc, b"proc", "/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"hidepid=2")
-    scratch = f"size={limits['scratch_bytes']},nr_inodes=4096,mode=1777".encode()
-    mount(libc, b"tmpfs", "/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, scratch)
-    for path in ("/var/tmp", "/dev/shm"):
-        if os.path.isdir(path):
-            mount(libc, b"/tmp", path, None, MS_BIND)
+    mount_scratch(libc, python, limits["scratch_bytes"])
     work = os.path.join("/tmp", os.path.basename(workdir))
     os.mkdir(work, 0o700)
     for name, data in files.items():
@@ -230,6 +227,28 @@ def private_view(libc, req, workdir, uid, limits):
         os.chown(target, uid, uid)
     os.chown(work, uid, uid)
     return work
+
+
+SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def mount_scratch(libc, python, size):
+    """/tmp, /var/tmp and /dev/shm: one fresh tmpfs of ``size`` bytes, the child's only
+    writable space; Python's own folders inside them (a venv under /tmp, where clean clones
+    and CI checkouts live) are put back read-only, so the interpreter and its site-packages
+    stay whole wherever they are."""
+    keep = [p for p in python if any(inside(p, s) for s in SCRATCH)]
+    fds = [(p, os.open(p, os.O_PATH)) for p in keep]
+    scratch = f"size={size},nr_inodes=4096,mode=1777".encode()
+    mount(libc, b"tmpfs", "/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, scratch)
+    for path in SCRATCH[1:]:
+        if os.path.isdir(path):
+            mount(libc, b"/tmp", path, None, MS_BIND)
+    for p, fd in fds:
+        os.makedirs(p, 0o755, exist_ok=True)
+        mount(libc, f"/proc/self/fd/{fd}".encode(), p, None, MS_BIND | MS_REC)
+        mount(libc, None, p, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.close(fd)
 
 
 def mount(libc, source, target, fstype, flags, data=None):
@@ -552,8 +571,11 @@ def warm() -> None:
     import pathlib  # noqa: F401
 
     import numpy.typing  # noqa: F401 - numpy's lazy submodules touched by typical code
-    import tomllib  # noqa: F401 - Python >= 3.11; the exercise config
 
+    try:
+        import tomllib  # noqa: F401 - the exercise config: Python >= 3.11
+    except ImportError:
+        import tomli  # noqa: F401 - and its backport on 3.10
     math.fsum([])
 
 
