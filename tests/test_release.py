@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -32,11 +31,6 @@ from autograder.modules import load_module
 from autograder.release import ReleaseError, audit
 from autograder.release import build_release as build_into
 from autograder.solved import public_functions, split_function
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 STUDENT_FILES = {"backprop.ipynb", "exercise.toml", "exercise.py", "gradcheck.py",
                  "checking.py", "public_checks.py", "README.md", "pyproject.toml", ".gitignore",
@@ -161,8 +155,8 @@ def test_release_refuses_a_notebook_with_solutions_and_a_foreign_folder(tmp_path
 
 
 def test_release_pyproject_and_readme(release):
-    project = tomllib.loads((release / "pyproject.toml").read_text())["project"]
-    kit = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = read_toml(release / "pyproject.toml")["project"]
+    kit = read_toml(ROOT / "pyproject.toml")["project"]
     assert project["dependencies"] == kit["dependencies"]
     assert project["scripts"] == {"autograder": "autograder.cli:main"}
     readme = (release / "README.md").read_text()
