@@ -11,7 +11,10 @@
 from __future__ import annotations
 
 import copy
+import errno
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -159,6 +162,36 @@ def test_results_json_is_written_atomically_and_reads_back(tmp_path):
     data = write_results(tmp_path / "ann", toy_tests(), TOY)
     assert json.loads((tmp_path / "ann" / "results.json").read_text()) == data
     assert [p.name for p in (tmp_path / "ann").iterdir()] == ["results.json"]  # no temp left
+
+
+INTERRUPTED_WRITE = """
+import json, resource, signal, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from test_formats import TOY, entry
+from autograder.formats.gradescope import write_results
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (600, 600))  # the disk fills up mid-write
+tests = [entry(f"t::test_{i}", "ann", "alpha", 0.3, "failed", "x" * 200) for i in range(10)]
+try:
+    write_results(Path(sys.argv[1]), tests, TOY)
+except OSError as err:
+    print(err.errno)
+"""
+
+
+def test_an_interrupted_write_leaves_the_earlier_results_json_whole(tmp_path):
+    """Grading cut short while it writes (disk full, a kill) never leaves half a file."""
+    earlier = json.dumps({"score": 3.0, "tests": []})
+    (tmp_path / "ann").mkdir()
+    (tmp_path / "ann" / "results.json").write_text(earlier)
+    run = subprocess.run([sys.executable, "-c", INTERRUPTED_WRITE, str(tmp_path / "ann"),
+                          str(Path(__file__).parent)], capture_output=True, text=True,
+                         timeout=60, cwd=ROOT)
+    assert run.stdout.strip() == str(errno.EFBIG), run.stderr  # the write really failed
+    assert (tmp_path / "ann" / "results.json").read_text() == earlier
+    assert [p.name for p in (tmp_path / "ann").iterdir()] == ["results.json"]
 
 
 def test_grades_csv_from_hand_written_results(tmp_path):
