@@ -168,6 +168,9 @@ def limits_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> Batch:
     """The whole corpus in one run of the CLI, watched from outside while it runs."""
+    if os.geteuid() != 0:
+        pytest.skip("the corpus attacks the grader's files and processes: only a root grader "
+                    "isolates them today (uids, mounts, namespaces)")
     out = tmp_path_factory.mktemp("adversarial") / "out"
     (out / "earlier").mkdir(parents=True)  # the output folder's other files must survive
     (out / "notes.txt").write_text("the teacher's notes\n")

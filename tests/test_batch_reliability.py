@@ -120,7 +120,8 @@ def killed(submissions, tmp_path_factory) -> dict:
 
 def test_killing_the_grader_kills_everything_it_started(killed):
     assert len(killed["started"]) >= 4  # 2 workers, 2 zygotes, children
-    assert killed["uids"], "no sandbox child was seen while grading"
+    if os.geteuid() == 0:  # only a root grader gives its children their own uids
+        assert killed["uids"], "no sandbox child was seen while grading"
     assert killed["survivors"] == []
 
 

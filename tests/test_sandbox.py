@@ -175,13 +175,13 @@ def covered(path: Path, folders: list[Path]) -> bool:
     return any(f == path or f in path.parents for f in folders)
 
 
-def test_the_reference_the_output_and_the_kit_are_hidden_wherever_they_are(under_var,
-                                                                           monkeypatch):
-    monkeypatch.setattr(plugin, "KIT_ROOT", under_var / "kit")
-    folders = hidden_folders(under_var / "kit" / "reference", under_var / "out",
-                             [Submission("ann", under_var / "subs" / "ann.py")])
+def test_the_reference_the_output_and_the_kit_are_hidden_wherever_they_are(monkeypatch):
+    top = Path("/var/lib/autograder-kit")  # the paths alone decide: no need to create them
+    monkeypatch.setattr(plugin, "KIT_ROOT", top / "kit")
+    folders = hidden_folders(top / "kit" / "reference", top / "out",
+                             [Submission("ann", top / "subs" / "ann.py")])
     for path in ("kit", "kit/reference", "out", "subs"):
-        assert covered(under_var / path, folders), path
+        assert covered(top / path, folders), path
     assert not covered(Path("/var/lib/dpkg"), folders)  # the system stays as it is
 
 
