@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 import numpy as np
+from throughput import time_numpy_launches
 
 from autograder.sandbox import Sandbox, Zygote
 
@@ -42,25 +42,16 @@ def sandbox_lives(zygote: Zygote, n: int) -> list[float]:
     return times
 
 
-def numpy_launches(count: int) -> list[float]:
-    times = []
-    for _ in range(count):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import numpy"], check=True)
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50)
     parser.add_argument("--launches", type=int, default=40)
     args = parser.parse_args(argv)
-    launches = numpy_launches(args.launches // 2)
+    launches = time_numpy_launches(args.launches // 2)
     with Zygote() as zygote:
         sandbox_lives(zygote, 3)  # warm-up
         lives = sandbox_lives(zygote, args.n)
-    launches += numpy_launches(args.launches - args.launches // 2)
+    launches += time_numpy_launches(args.launches - args.launches // 2)
     life, launch = statistics.median(lives), statistics.median(launches)
     ratio = life / launch
     print(f"load average {os.getloadavg()[0]:.2f}; sandbox life median {life * 1e3:.1f} ms "
