@@ -244,10 +244,16 @@ def mount_scratch(libc, python, size):
     for path in SCRATCH[1:]:
         if os.path.isdir(path):
             mount(libc, b"/tmp", path, None, MS_BIND)
+    put_back(libc, fds, read_only=True)
+
+
+def put_back(libc, fds, read_only=False):
+    """Bind each (path, O_PATH fd opened before a cover) back at its path, made if needed."""
     for p, fd in fds:
         os.makedirs(p, 0o755, exist_ok=True)
         mount(libc, f"/proc/self/fd/{fd}".encode(), p, None, MS_BIND | MS_REC)
-        mount(libc, None, p, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        if read_only:
+            mount(libc, None, p, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
         os.close(fd)
 
 
@@ -283,10 +289,7 @@ def cover(libc, path, python):
     keep = [p for p in python if inside(p, path)]
     fds = [(p, os.open(p, os.O_PATH)) for p in keep]
     mount(libc, b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16k,mode=0755")
-    for p, fd in fds:
-        os.makedirs(p, 0o755, exist_ok=True)
-        mount(libc, f"/proc/self/fd/{fd}".encode(), p, None, MS_BIND | MS_REC)
-        os.close(fd)
+    put_back(libc, fds)
     mount(libc, None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
