@@ -17,6 +17,8 @@ from autograder.formats.grades_csv import read_all_results
 from autograder.formats.gradescope import RESULTS_NAME, part_scores
 from autograder.grade import Batch, GradingFailed, pending, run_batch
 from autograder.loader import discover
+from autograder.plugin import hidden_folders
+from autograder.sandbox.host import CHOICES, NOT_PROTECTED, SandboxUnavailable, open_host, stops
 
 BUNDLED_SUBMISSIONS = KIT_ROOT / "examples" / "submissions"
 DEFAULT_REFERENCE = KIT_ROOT / "reference"
@@ -59,8 +61,14 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     if not submissions:
         raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
     out = Path(args.out)
+    host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions))
+    if host is None:
+        return 1
+    if host["tier"] == "process":
+        print(f"autograder: warning: grading with the process-only sandbox: {NOT_PROTECTED}.",
+              file=sys.stderr)
     batch = Batch(assignment, reference, submissions, out, _seed(args, reference), args.jobs,
-                  args.regrade)
+                  args.regrade, sandbox=host["tier"], host=host)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as bar:
@@ -72,9 +80,73 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
             failed = str(err)
     graded = [s for s in todo if (out / s.student / RESULTS_NAME).exists()]
     _print_table(console, assignment, out, [s.student for s in submissions], len(graded))
+    console.print(f"Sandbox: {describe_tier(host)}.")
     if failed:
         print(f"autograder: error: {failed}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _prove_sandbox(tier: str | None, hide: list[Path]) -> dict | None:
+    """Open the sandbox as the workers will, run its canary, and close it: the tier's
+    report, or None (with one line on stderr) when no tier may grade on this host."""
+    try:
+        host = open_host(hide, tier, allow_process=False)
+    except ValueError as err:
+        raise Misuse(str(err)) from None
+    except SandboxUnavailable as err:
+        print(f"autograder: error: {err}. Nothing was graded; `autograder doctor` says more.",
+              file=sys.stderr)
+        return None
+    host.close()
+    return host.host
+
+
+def describe_tier(host: dict) -> str:
+    """'unprivileged (Landlock ABI 7, seccomp, user namespaces)': the tier and what made it."""
+    used = {"namespaces": ["mount namespaces", "set-uid to an unused uid"],
+            "unprivileged": ["Landlock", "seccomp"]}.get(host["tier"], [])
+    if host["tier"] == "unprivileged":
+        used += ["user namespaces"] if host.get("netns") else []
+        used += ["set-uid to an unused uid"] if host.get("setuid") else []
+    found = host.get("mechanisms", {})
+    names = [f"{m} {found[m]['detail']}".strip() if m == "Landlock" else m for m in used]
+    return f"{host['tier']} ({', '.join(names) or 'a separate process'})"
+
+
+def cmd_doctor(args: argparse.Namespace, console: Console) -> int:
+    """What this host offers the sandbox, the tier chosen, and what it stops."""
+    try:
+        host_ = open_host([], args.sandbox, allow_process=True)
+    except ValueError as err:
+        raise Misuse(str(err)) from None
+    except SandboxUnavailable as err:
+        console.print(f"[red]No sandbox tier works here: {err}[/]")
+        return 1
+    host_.close()
+    host = host_.host
+    table = Table(title="Isolation mechanisms, each tried for real", box=box.SIMPLE_HEAD)
+    for column in ("mechanism", "result", "detail"):
+        table.add_column(column)
+    for name, entry in host.get("mechanisms", {}).items():
+        table.add_row(name, "[green]works[/]" if entry["ok"] else "[red]no[/]", entry["detail"])
+    if host.get("mechanisms"):
+        console.print(table)
+    console.print(f"Tier: [bold]{describe_tier(host)}[/], its canary passed.")
+    for tier, why in host.get("why_not", {}).items():
+        console.print(f"  not {tier}: {why}")
+    if host.get("fallback"):
+        console.print(f"  {host['fallback']}")
+    stopped = Table(title=f"What a submission cannot do on the {host['tier']} tier",
+                    box=box.SIMPLE_HEAD)
+    stopped.add_column("attack")
+    stopped.add_column("stopped")
+    for attack, ok in stops(host["tier"]):
+        stopped.add_row(attack, "[green]yes[/]" if ok else "[red]no[/]")
+    console.print(stopped)
+    if host["tier"] == "process":
+        console.print(f"[yellow]Process only: {NOT_PROTECTED}. Fine for `check`; `grade` "
+                      "refuses it unless given --sandbox process.[/]")
     return 0
 
 
@@ -136,7 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="assignment folder (default: the bundled backprop assignment)")
     grade.add_argument("--reference", default=str(DEFAULT_REFERENCE),
                        help="hidden reference folder with checks/ (default: reference/)")
+    grade.add_argument("--sandbox", choices=CHOICES, default=None,
+                       help="sandbox tier (default: $AUTOGRADER_SANDBOX, else the strongest "
+                            "this host offers; 'process' protects no secret)")
     grade.set_defaults(func=cmd_grade)
+    doctor = sub.add_parser("doctor", help="show which sandbox tier this host offers")
+    doctor.add_argument("--sandbox", choices=CHOICES, default=None,
+                        help="try this tier (default: $AUTOGRADER_SANDBOX, else auto)")
+    doctor.set_defaults(func=cmd_doctor)
     key = sub.add_parser("answer-key", help="write the notebook solved with the hidden reference")
     key.add_argument("--out", default="answer_key.ipynb",
                      help="where to write it (default: answer_key.ipynb)")

@@ -18,6 +18,7 @@ from autograder.formats.classroom import error_result, part_result
 from autograder.formats.feedback import rich_table, total
 from autograder.public import ChecksError, check_notebook, resolve
 from autograder.release import ReleaseError, build_release
+from autograder.sandbox.host import CHOICES
 from autograder.student import parts_named
 
 
@@ -30,8 +31,8 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     if not notebook.is_file():
         raise Misuse(f"{notebook}: no such notebook")
     try:
-        results = check_notebook(assignment, notebook, parts)
-    except ConfigError as err:
+        results = check_notebook(assignment, notebook, parts, args.sandbox)
+    except (ConfigError, ValueError) as err:
         raise Misuse(str(err)) from None
     except ChecksError as err:
         console.print(f"[red]autograder check: {err}[/]")
@@ -95,6 +96,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--assignment", default=None,
                        help="assignment folder (default: where exercise.toml is)")
     check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument("--sandbox", choices=CHOICES, default=None,
+                       help="sandbox tier (default: $AUTOGRADER_SANDBOX, else the strongest "
+                            "this computer offers)")
     check.set_defaults(func=cmd_check)
 
     result = sub.add_parser("classroom-result",

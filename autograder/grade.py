@@ -43,6 +43,8 @@ class Batch:
     jobs: int
     regrade: bool = False
     limits: Limits | None = None  # None: the defaults of Limits
+    sandbox: str = "auto"  # the tier the workers use (the CLI proves one first)
+    host: dict | None = None  # what the CLI's probe found, for report.json
 
 
 def pending(batch: Batch) -> list[Submission]:
@@ -77,7 +79,10 @@ def run_batch(batch: Batch, progress=None) -> list[Submission]:
         failures = [_failure(w.returncode, log) for w, log in zip(workers, logs) if w.returncode]
     if records:
         records += _earlier_report(batch.out / "report.json", {s.student for s in todo})
-        write_atomic(batch.out / "report.json", json.dumps(merge_reports(records), indent=1))
+        report = merge_reports(records)
+        if batch.host is not None:
+            report["sandbox"] = batch.host
+        write_atomic(batch.out / "report.json", json.dumps(report, indent=1))
     write_grades_csv(batch.out, batch.assignment)
     if failures:
         missing = [s.student for s in todo if not (batch.out / s.student / RESULTS_NAME).exists()]
@@ -113,6 +118,7 @@ def _start(batch: Batch, shard: list[Submission], report: Path, log: Path) -> su
         "report": str(report),
         "limits": asdict(batch.limits) if batch.limits is not None else {},
         "parent": os.getpid(),
+        "sandbox": batch.sandbox,
     }
     with open(log, "wb") as out:
         worker = subprocess.Popen([sys.executable, "-m", "autograder.worker"],

@@ -28,7 +28,8 @@ import pytest
 from autograder.config import KIT_ROOT, Assignment
 from autograder.formats.gradescope import write_results
 from autograder.loader import Submission, SubmissionError, read_cells
-from autograder.sandbox import Limits, Sandbox, Zygote
+from autograder.sandbox import Limits, Sandbox
+from autograder.sandbox.host import SandboxUnavailable, open_host
 from autograder.sandbox.proxy import Answer
 
 
@@ -73,11 +74,13 @@ class GradingPlugin:
     """Registered by the grade command; carries the batch's students, zygote and output."""
 
     def __init__(self, assignment: Assignment, submissions: list[Submission], out: Path,
-                 seed: int, limits: Limits, reference: Path) -> None:
+                 seed: int, limits: Limits, reference: Path, sandbox: str = "auto",
+                 allow_process: bool = False) -> None:
         self.assignment, self.submissions, self.out = assignment, submissions, out
         self.reference = reference
         self.seed, self.limits = seed, limits
-        self.zygote: Zygote | None = None
+        self.sandbox, self.allow_process = sandbox, allow_process
+        self.zygote = None  # a proven host of children: sandbox.Zygote or ProcessHost
         self._student_of: dict[str, str] = {}
         self._left: dict[str, int] = defaultdict(int)
         self._tests: dict[str, list[dict]] = defaultdict(list)
@@ -88,7 +91,11 @@ class GradingPlugin:
         config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
         if str(self.assignment.folder) not in sys.path:  # checks import its public modules
             sys.path.insert(0, str(self.assignment.folder))
-        self.zygote = Zygote(hide=hidden_folders(self.reference, self.out, self.submissions))
+        try:
+            self.zygote = open_host(hidden_folders(self.reference, self.out, self.submissions),
+                                    self.sandbox, self.allow_process)
+        except (SandboxUnavailable, ValueError) as err:
+            raise pytest.UsageError(f"the sandbox cannot start: {err}") from None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.zygote is not None:

@@ -28,6 +28,7 @@ from autograder.config import (
 )
 from autograder.formats.gradescope import properties
 from autograder.loader import Submission
+from autograder.sandbox.host import asked_tier
 
 CHECKS_NAME = "public_checks.py"
 WORKER_SECONDS = 600
@@ -101,11 +102,14 @@ def resolve(notebook: Path | str | None = None, assignment: Path | str | None = 
 
 
 def run_public_checks(assignment: Assignment, submissions: list[Submission],
-                      parts: list[str] | None = None) -> dict[str, list[CheckResult]]:
+                      parts: list[str] | None = None,
+                      sandbox: str | None = None) -> dict[str, list[CheckResult]]:
     """Run the public checks of ``parts`` (default: all) on each submission, in one worker.
 
     Returns each student's results in the order of the config's parts, then the file's.
-    ChecksError when the worker itself failed (a broken ``public_checks.py``, say).
+    ChecksError when the worker itself failed (a broken ``public_checks.py``, say, or no
+    sandbox tier at all). ``sandbox``: the tier (default: $AUTOGRADER_SANDBOX, else the
+    strongest the host offers, *process only* included: it is the student's own machine).
     """
     parts = list(assignment.points) if parts is None else list(parts)
     unknown = [p for p in parts if p not in assignment.points]
@@ -122,6 +126,7 @@ def run_public_checks(assignment: Assignment, submissions: list[Submission],
             "out": str(Path(tmp) / "out"),
             "seed": secrets.randbits(63),  # fresh entropy: new random networks on every run
             "report": str(report),
+            "sandbox": asked_tier(sandbox),
         }
         engine = str(Path(__file__).resolve().parent.parent)  # this autograder, in the worker too
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
@@ -135,6 +140,9 @@ def run_public_checks(assignment: Assignment, submissions: list[Submission],
             raise ChecksError(f"the checks took longer than {WORKER_SECONDS} s") from None
         if not report.exists():
             why = done.stderr.decode(errors="replace").strip().splitlines()[-5:]
+            unavailable = [line for line in why if "the sandbox cannot start" in line]
+            if unavailable:
+                raise ChecksError(unavailable[-1].split("ERROR: ", 1)[-1])
             raise ChecksError("the public checks could not run: " + (" / ".join(why) or
                                                                       f"exit {done.returncode}"))
         record = json.loads(report.read_text(encoding="utf-8"))
@@ -150,11 +158,11 @@ def run_public_checks(assignment: Assignment, submissions: list[Submission],
     return {s: sorted(r, key=lambda c: order[c.part]) for s, r in results.items()}
 
 
-def check_notebook(assignment: Assignment, notebook: Path,
-                   parts: list[str] | None = None) -> list[CheckResult]:
+def check_notebook(assignment: Assignment, notebook: Path, parts: list[str] | None = None,
+                   sandbox: str | None = None) -> list[CheckResult]:
     """The public checks of ``parts`` on one notebook."""
-    return run_public_checks(assignment, [Submission("notebook", Path(notebook))], parts)[
-        "notebook"]
+    return run_public_checks(assignment, [Submission("notebook", Path(notebook))], parts,
+                             sandbox)["notebook"]
 
 
 def _result(test: dict, assignment: Assignment) -> tuple[str, CheckResult] | None:
@@ -209,7 +217,7 @@ def _worker(job: dict) -> int:
     submissions = [Submission(s, Path(p)) for s, p in job["submissions"]]
     hidden = KIT_ROOT / "reference"  # not needed here: hidden from the children if present
     plugin = GradingPlugin(assignment, submissions, Path(job["out"]), int(job["seed"]),
-                           Limits(), hidden)
+                           Limits(), hidden, job.get("sandbox", "auto"), allow_process=True)
     args = pytest_args(job["checks"], str(Path(job["checks"]).parent), job["report"],
                        ("collectors", "log", "streams", "warnings", "keywords"))
     return pytest.main(args, plugins=[_select_parts(job["parts"]), plugin])

@@ -31,7 +31,8 @@ def run(job: dict) -> int:
     # AUTOGRADER_LIMITS (JSON, e.g. '{"call_seconds": 1}') overrides defaults; the job wins
     limits = {**json.loads(os.environ.get("AUTOGRADER_LIMITS") or "{}"), **job.get("limits", {})}
     plugin = GradingPlugin(assignment, submissions, Path(job["out"]), int(job["seed"]),
-                           Limits(**limits), Path(job["reference"]))
+                           Limits(**limits), Path(job["reference"]), job.get("sandbox", "auto"),
+                           allow_process=job.get("sandbox") == "process")
     return pytest.main(pytest_args(job["checks"], job["checks"], job["report"]),
                        plugins=[plugin])
 

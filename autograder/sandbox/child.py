@@ -1,14 +1,20 @@
 """The untrusted side: a pre-warmed zygote that forks one sandboxed child per submission.
 
-Run as ``python -I child.py FD`` by the grader, with a clean environment. It imports
-numpy once, then waits on the control socket FD. For each ``spawn`` request it forks a
-child that locks itself down (own session, resource limits, private mounts hiding the
-grader's files, an unprivileged uid when the zygote is root), then serves ``load`` and
-``call`` requests on the socket it was handed. Only JSON crosses: arrays travel as
+Run as ``python -I child.py FD TIER`` by the grader (Linux), with a clean environment. It
+imports numpy once, tries every isolation mechanism the host offers (``confine.probe``),
+picks the strongest tier that works (or the one asked for) and says which on the control
+socket FD. For each ``spawn`` request it forks a child that locks itself down (own session,
+resource limits, then its tier: *namespaces*, private mounts hiding the grader's files and
+an unprivileged uid; *unprivileged*, Landlock, seccomp and what else ``confine`` can use),
+then serves ``load`` and ``call`` requests on the socket it was handed.
+
+Run as ``python -I child.py --process`` (the *process only* tier: macOS, Windows, or a host
+with none of the above), it is one child, spawned by the grader, speaking the same
+protocol on its stdin and stdout. Only JSON crosses: arrays travel as
 ``{"shape": [...], "data": [...]}`` of floats, never pickles.
 
-This file is standalone on purpose (stdlib and numpy only): it is all the child runs
-before student code, and it must not import the grader.
+This file is standalone on purpose (stdlib, numpy and its sibling ``confine.py``): it is
+all the child runs before student code, and it must not import the grader.
 """
 
 import builtins
@@ -16,7 +22,6 @@ import ctypes
 import json
 import math
 import os
-import resource
 import shutil
 import signal
 import socket
@@ -26,6 +31,11 @@ import time
 import traceback
 
 import numpy as np
+
+try:
+    import resource
+except ImportError:  # Windows: the process-only tier, limits by the parent's clock
+    resource = None
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 64 << 20
@@ -142,11 +152,20 @@ def _alarm(signum, frame):
     raise CellTimeout()
 
 
-def lock_down(req, workdir):
-    """Own session, private mounts, limits, then an unprivileged uid when we are root.
+def arm(seconds):
+    """The child's own alarm (0: off). Without SIGALRM (Windows) the parent's clock rules."""
+    if hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
 
-    Returns the working folder the submission runs in: when root, a fresh size-limited
-    tmpfs copy of ``workdir`` (the rest of the file system is read-only to the child).
+
+def lock_down(req, workdir):
+    """Own session, limits, then the tier: private mounts and an unprivileged uid
+    (*namespaces*), or Landlock, seccomp, a network namespace and an unused uid where
+    offered (*unprivileged*).
+
+    Returns the working folder the submission runs in: for *namespaces*, a fresh
+    size-limited tmpfs copy of ``workdir`` (the rest of the file system is read-only).
     """
     os.setsid()
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -155,21 +174,21 @@ def lock_down(req, workdir):
     uid = req.get("uid")
     limits = req["limits"]
     libc = ctypes.CDLL(None, use_errno=True)
-    if uid is not None:
+    namespaces = req["tier"] == "namespaces"
+    if namespaces:
         workdir = private_view(libc, req, workdir, uid, limits)
     os.chdir(workdir)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
+    set_limits(limits)
     os.setpriority(os.PRIO_PROCESS, 0, NICE)  # bombs yield the CPU to the grader
-    if uid is not None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+    processes = limits["processes"]
+    if uid is None:  # RLIMIT_NPROC counts the grader's own processes too
+        processes += own_processes()
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes,) * 2)
+    if namespaces:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
@@ -177,6 +196,9 @@ def lock_down(req, workdir):
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != req["zygote"]:
         os._exit(0)  # the zygote died before PDEATHSIG was armed
+    if req["tier"] == "unprivileged":
+        python = python_paths(req.get("hide", []))
+        CONFINE.confine(workdir, python, req.get("hide", []), uid, req.get("netns", False))
     os.environ.clear()
     os.environ.update(req["env"])
     os.environ["HOME"] = workdir
@@ -184,6 +206,28 @@ def lock_down(req, workdir):
     sys.path[:] = [workdir] + [p for p in sys.path if p and p != script]
     sys.argv = ["submission"]
     return workdir
+
+
+def set_limits(limits):
+    """CPU time, address space, file size and open files (per process); no core files."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
+
+
+def own_processes():
+    """How many processes (threads count too) run under this uid now."""
+    uid, count = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry}/task"))
+            except OSError:
+                pass
+    return count
 
 
 def private_view(libc, req, workdir, uid, limits):
@@ -338,12 +382,11 @@ class Harness:
         self.ns = {"__name__": "__main__", "__builtins__": builtins}
 
     def _timed(self, seconds, fn):
-        signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        arm(seconds)
         try:
             return fn()
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            arm(0)
 
     def load(self, sock, req):
         results = []
@@ -378,8 +421,7 @@ class Harness:
             return
         batch = []
         names = req.get("names") or [f"argument {i + 1}" for i in range(len(req["batch"][0]))]
-        signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, req["timeout"])
+        arm(req["timeout"])
         try:
             for args in req["batch"]:
                 args = [decode(a) for a in args]
@@ -398,7 +440,7 @@ class Harness:
             error = {"error": f"ran past its time limit of {req['timeout']:g} s", "timeout": True}
             batch += [error] * (len(req["batch"]) - len(batch))
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            arm(0)
         send(sock, {"event": "result", "batch": batch})
 
 
@@ -413,8 +455,15 @@ def describe(err):
 
 
 def child_main(sock, req):
-    lock_down(req, req["workdir"])
-    harness = Harness()
+    try:
+        lock_down(req, req["workdir"])
+    except BaseException as err:  # noqa: BLE001 - say why the sandbox could not be made
+        send(sock, {"event": "sandbox-error", "error": f"{type(err).__name__}: {err}"[:300]})
+        raise
+    serve_calls(sock, Harness())
+
+
+def serve_calls(sock, harness):
     while True:
         try:
             msg = recv(sock)
@@ -518,13 +567,35 @@ def stop_child(pid, child):
         kill_uid(child["uid"])
 
 
-def zygote_main(fd):
+def choose_tier(asked):
+    """Probe the host, pick the tier (the strongest offered, or ``asked``) and say why."""
+    found = CONFINE.probe()
+    python_open = CONFINE.open_to_all(python_paths())
+    offered, why = CONFINE.tiers_offered(found, python_open)
+    if asked in ("auto", None):
+        tier = offered[0] if offered else "none"
+    else:
+        tier = asked if asked in offered else "none"
+    ok = {name: entry["ok"] for name, entry in found.items()}
+    setuid = ok["set-uid to an unused uid"] and (tier == "namespaces" or
+                                                 (tier == "unprivileged" and python_open))
+    netns = tier == "unprivileged" and ok["user namespaces"]
+    return {"tier": tier, "asked": asked, "offered": offered, "why_not": why,
+            "mechanisms": found, "setuid": setuid, "netns": netns}
+
+
+def zygote_main(fd, asked):
     ctrl = socket.socket(fileno=fd)
     children = {}  # pid -> {"uid": ..., "workdir": ...} of each sandbox child not yet stopped
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    host = choose_tier(asked)
+    ctrl.send(json.dumps(host).encode())
+    null = os.open(os.devnull, os.O_WRONLY)  # the grader reads the zygote's stderr no more
+    os.dup2(null, 2)
+    os.close(null)
     try:
-        serve(ctrl, children)
+        serve(ctrl, children, host)
     finally:
         # the grader is gone or done: nothing of a submission may outlive it
         for pid, child in list(children.items()):
@@ -534,7 +605,7 @@ def zygote_main(fd):
             shutil.rmtree(child["workdir"], ignore_errors=True)
 
 
-def serve(ctrl, children):
+def serve(ctrl, children, host):
     zygote = os.getpid()
     while True:
         try:
@@ -546,14 +617,15 @@ def serve(ctrl, children):
         reap()
         req = json.loads(data)
         if req["op"] == "spawn":
-            uid = req["uid_base"] if req.get("root") else None
+            uid = req["uid_base"] if host["setuid"] else None
             pid = os.fork()
             if pid == 0:
                 ctrl.close()
                 try:
                     if uid is not None:
                         req["uid"] = uid + os.getpid()
-                    req["zygote"] = zygote
+                    req.update(zygote=zygote, tier=host["tier"],
+                               netns=host["netns"] and req.get("no_network", True))
                     child_main(socket.socket(fileno=fds[0]), req)
                 finally:
                     os._exit(70)
@@ -582,9 +654,56 @@ def warm() -> None:
     math.fsum([])
 
 
+def load_sibling(name):
+    """A module beside this file (``python -I`` puts no script folder on sys.path)."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def process_main():
+    """The *process only* tier: one spawned child, the protocol on its stdin and stdout."""
+    link = PipeLink(os.dup(0), os.dup(1))
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    req = recv(link)
+    if resource is not None:
+        set_limits(req["limits"])
+    os.environ["HOME"] = os.getcwd()
+    script = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [os.getcwd()] + [p for p in sys.path if p and p != script]
+    sys.argv = ["submission"]
+    serve_calls(link, Harness())
+
+
+class PipeLink:
+    """A socket's sendall and recv over a pair of pipe descriptors."""
+
+    def __init__(self, rfd, wfd):
+        self.rfd, self.wfd = rfd, wfd
+
+    def sendall(self, data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.wfd, view):]
+
+    def recv(self, n):
+        return os.read(self.rfd, n)
+
+
 if __name__ == "__main__":
     try:
         warm()
     except ImportError:
         pass
-    zygote_main(int(sys.argv[1]))
+    if sys.argv[1] == "--process":
+        process_main()
+    else:
+        CONFINE = load_sibling("confine")
+        zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "auto")

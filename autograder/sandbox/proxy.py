@@ -12,10 +12,7 @@ import functools
 import json
 import math
 import py_compile
-import select
 import shutil
-import socket
-import struct
 import sys
 import tempfile
 import time
@@ -25,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.links import HEADER, frame
 from autograder.sandbox.zygote import Zygote
 
-HEADER = struct.Struct("!I")
 PYC_SUFFIX = f".{sys.implementation.cache_tag}.pyc"
 
 
@@ -47,6 +44,10 @@ def bytecode(path: Path) -> bytes:
 
 class ChildLost(Exception):
     """The child died, hung past its deadline or broke the protocol."""
+
+
+class SandboxBroken(ChildLost):
+    """The child could not lock itself down: the host's fault, not the submission's."""
 
 
 @dataclass
@@ -121,7 +122,7 @@ class Sandbox:
         self._lost_cells: dict[int, str] = {}
         self._current_cell: int | None = None
         self._pid: int | None = None
-        self._sock: socket.socket | None = None
+        self._sock = None  # the child's link (links.SocketLink or links.PipeLink)
         self._workdir: Path | None = None
 
     # -- lifecycle
@@ -159,6 +160,9 @@ class Sandbox:
             msg = self._recv(self.limits.cell_seconds + self.limits.grace_seconds, load_deadline)
             if msg.get("event") == "cell" and isinstance(msg.get("index"), int):
                 self._current_cell = msg["index"]
+            elif msg.get("event") == "sandbox-error" and self._current_cell is None:
+                raise SandboxBroken(f"the sandbox could not confine the submission's process "
+                                    f"({str(msg.get('error'))[:300]})")
             elif msg.get("event") == "loaded" and isinstance(msg.get("cells"), list):
                 self.cell_reports = self._reports(msg["cells"])
                 names = msg.get("names")
@@ -190,12 +194,12 @@ class Sandbox:
         return reports
 
     def _stop(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
         if self._pid is not None:
             self.zygote.kill(self._pid)
             self._pid = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
@@ -271,9 +275,8 @@ class Sandbox:
     # -- framing
 
     def _send(self, obj: object) -> None:
-        data = json.dumps(obj).encode()
         try:
-            self._sock.sendall(HEADER.pack(len(data)) + data)
+            self._sock.sendall(frame(obj))
         except OSError:
             raise ChildLost("the submission's process exited") from None
 
@@ -295,13 +298,10 @@ class Sandbox:
     def _read(self, n: int, deadline: float) -> bytes:
         buf = bytearray()
         while len(buf) < n:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._sock], [], [], left)[0]:
+            chunk = self._sock.recv_within(min(n - len(buf), 1 << 20),
+                                           deadline - time.monotonic())
+            if chunk is None:
                 raise ChildLost(f"ran past its time limit ({self._limit_text()})")
-            try:
-                chunk = self._sock.recv(min(n - len(buf), 1 << 20))
-            except OSError:
-                chunk = b""
             if not chunk:
                 raise ChildLost("the submission's process exited or was killed by a limit")
             buf += chunk

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.links import SocketLink
 
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
 UID_BASE = 200_000  # children of a root grader run as uid UID_BASE + pid: no user has these
@@ -35,34 +36,49 @@ def child_env() -> dict[str, str]:
 
 
 class Zygote:
-    """Starts ``child.py`` once and asks it to fork sandboxed children."""
+    """Starts ``child.py`` once and asks it to fork sandboxed children (Linux).
 
-    def __init__(self, hide: list[Path] | tuple = (), no_network: bool = True) -> None:
+    The zygote probes the host's isolation mechanisms as it starts and picks a tier: the
+    strongest offered for ``tier="auto"``, else the one asked for. ``self.host`` is what it
+    found (``tier`` is ``"none"`` when no isolating tier works: then ``spawn`` refuses).
+    """
+
+    def __init__(self, hide: list[Path] | tuple = (), no_network: bool = True,
+                 tier: str = "auto") -> None:
         self.hide = [str(Path(p).resolve()) for p in hide]
         self.no_network = no_network
-        self.root = os.geteuid() == 0
         self._ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(CHILD_SCRIPT), str(theirs.fileno())],
+            [sys.executable, "-I", str(CHILD_SCRIPT), str(theirs.fileno()), tier],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             env=child_env(),
             cwd="/",
             start_new_session=True,
         )
         theirs.close()
+        reply = self._ctrl.recv(1 << 16)
+        if not reply:
+            self.process.kill()
+            why = self.process.communicate()[1].decode(errors="replace").strip().splitlines()
+            raise RuntimeError("the sandbox zygote could not start: "
+                               + (why[-1] if why else f"exit {self.process.returncode}"))
+        self.process.stderr.close()  # from here on the children's words are not read
+        self.host: dict = json.loads(reply)
+        self.tier: str = self.host["tier"]
 
-    def spawn(self, workdir: Path, limits: Limits) -> tuple[int, socket.socket]:
+    def spawn(self, workdir: Path, limits: Limits) -> tuple[int, SocketLink]:
         """Fork a child that locks itself into ``workdir``; return its pid and socket."""
+        if self.tier == "none":
+            raise RuntimeError("this host offers no isolating sandbox tier")
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         request = {
             "op": "spawn",
             "workdir": str(workdir),
             "limits": limits.for_child(),
             "env": child_env(),
-            "root": self.root,
             "uid_base": UID_BASE,
             "hide": self.hide,
             "no_network": self.no_network,
@@ -75,11 +91,12 @@ class Zygote:
         if not reply:
             mine.close()
             raise RuntimeError("the sandbox zygote has stopped")
-        return json.loads(reply)["pid"], mine
+        return json.loads(reply)["pid"], SocketLink(mine)
 
     def uid_of(self, pid: int) -> int | None:
-        """The uid a child runs as: its own when the grader is root, else the grader's."""
-        return UID_BASE + pid if self.root else None
+        """The uid a child runs as: its own where the host lets the zygote set it, else
+        the grader's (None)."""
+        return UID_BASE + pid if self.host["setuid"] else None
 
     def kill(self, pid: int) -> None:
         """Kill a child, its process group, every process left under its uid (when root)

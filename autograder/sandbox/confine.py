@@ -1,0 +1,272 @@
+"""The *unprivileged Linux* tier, applied by a sandbox child to itself, and the probes of
+every mechanism a host may offer.
+
+No privilege is needed for any of it: a non-root grader, or root without ``CAP_SYS_ADMIN``
+(Docker's default capabilities: Gradescope, most CI containers), confine a child with
+
+- **Landlock** (``landlockpy``): the child may read only the system's folders, Python's own
+  folders and its working folder, and write only its working folder; TCP bind/connect are
+  denied (ABI 4); signals and abstract unix sockets are scoped to the child's own domain
+  (ABI 6), so the grader can be neither signalled nor reached; a Landlocked process cannot
+  ptrace, so ``/proc/<grader>/environ`` is out of reach twice over;
+- **seccomp** (``pyseccomp``, libseccomp): sockets other than AF_UNIX, connect, bind,
+  sendto with an address, sendmsg, ptrace, mount, namespaces, keyrings, bpf, io_uring and
+  the like fail with EPERM (no_new_privs is set);
+- a **network namespace** in an unprivileged user namespace, where the host allows them;
+- an **unused uid**, where the zygote may set one (root with ``CAP_SETUID``).
+
+Standalone (stdlib, landlockpy, pyseccomp): the zygote imports it beside ``child.py``.
+"""
+
+import ctypes
+import errno
+import os
+import socket
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWNET = 0x20000, 0x8000000, 0x10000000, 0x40000000
+MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 1 << 14, 1 << 18, 2, 4
+PROBE_UID = 199_999  # an unused uid, only for the set-uid probe (children use 200_000 + pid)
+MIN_SIGNAL_ABI = 6  # Landlock scopes signals from ABI 6
+PR_CAPBSET_DROP, CAPABILITY_VERSION_3 = 24, 0x20080522
+
+SYSTEM = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc",
+          "/sys/devices/system/cpu", "/dev/urandom", "/dev/random", "/dev/zero")
+DENIED_CALLS = (
+    "connect", "bind", "listen", "accept", "accept4", "sendmsg", "sendmmsg", "ptrace",
+    "process_vm_readv", "process_vm_writev", "mount", "umount2", "pivot_root", "chroot",
+    "unshare", "setns", "keyctl", "add_key", "request_key", "bpf", "perf_event_open",
+    "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register", "kexec_load",
+    "init_module", "finit_module", "delete_module", "open_by_handle_at", "name_to_handle_at",
+    "fanotify_init", "iopl", "ioperm", "swapon", "swapoff", "reboot", "settimeofday",
+    "clock_settime", "acct", "quotactl", "mount_setattr", "move_mount", "open_tree", "fsopen",
+    "fsmount", "fsconfig",
+)
+
+
+def libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def inside(path, folder):
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def beneath_except(paths, hidden):
+    """``paths`` with every ``hidden`` folder cut out: a folder that holds a hidden one is
+    replaced by its entries, recursively (Landlock grants whole hierarchies)."""
+    found = []
+    for path in paths:
+        real = os.path.realpath(path)
+        if not os.path.exists(real) or any(real == h or inside(real, h) for h in hidden):
+            continue
+        if any(inside(h, real) for h in hidden) and os.path.isdir(real):
+            found += beneath_except([os.path.join(real, n) for n in sorted(os.listdir(real))],
+                                    hidden)
+        else:
+            found.append(real)
+    return found
+
+
+# ---------------------------------------------------------------- the mechanisms
+
+
+def landlock_abi():
+    try:
+        import landlockpy
+    except ImportError:
+        return 0
+    try:
+        return landlockpy.abi_version()
+    except OSError:
+        return 0
+
+
+def landlock(readable, writable):
+    """Restrict this process (and its future children) to reading ``readable`` and writing
+    ``writable`` (lists of paths); no TCP; signals and abstract sockets scoped to itself."""
+    from landlockpy import AccessFS, AccessNet, Ruleset, Scope
+
+    read = AccessFS.READ_FILE | AccessFS.READ_DIR | AccessFS.EXECUTE
+    every = AccessFS(0)
+    for right in AccessFS:
+        every |= right
+    with Ruleset(handled_fs=every, handled_net=AccessNet.BIND_TCP | AccessNet.CONNECT_TCP
+                 | AccessNet.BIND_UDP | AccessNet.CONNECT_SEND_UDP,
+                 scoped=Scope.ABSTRACT_UNIX_SOCKET | Scope.SIGNAL) as rules:
+        for path in readable:
+            rules.allow_path(path, read if os.path.isdir(path) else read & ~AccessFS.READ_DIR)
+        for path in writable:
+            rules.allow_path(path, every if os.path.isdir(path) else
+                             AccessFS.READ_FILE | AccessFS.WRITE_FILE | AccessFS.TRUNCATE)
+        rules.restrict()
+
+
+def seccomp():
+    """Load the filter: the system calls a numerical child never needs fail with EPERM."""
+    import pyseccomp as sc
+
+    deny = sc.ERRNO(errno.EPERM)
+    rules = sc.SyscallFilter(sc.ALLOW)
+    for name in DENIED_CALLS:
+        try:
+            rules.add_rule(deny, name)
+        except (OSError, ValueError, RuntimeError):
+            pass  # not a system call on this architecture
+    rules.add_rule(deny, "socket", sc.Arg(0, sc.NE, socket.AF_UNIX))
+    rules.add_rule(deny, "sendto", sc.Arg(4, sc.NE, 0))
+    rules.load()
+
+
+def network_namespace():
+    """A user namespace with an empty network namespace: no interface, no abstract socket."""
+    if libc().unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"unshare(CLONE_NEWUSER | CLONE_NEWNET): {os.strerror(err)}")
+
+
+def drop_uid(uid):
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def drop_capabilities():
+    """Root that keeps uid 0 (Python lives where no other uid may go): no capability left,
+    in the bounding set either; no_new_privs (set by Landlock) keeps exec from restoring any."""
+    lib = libc()
+    for cap in range(64):
+        lib.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()
+    if lib.capset(header, data) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"capset: {os.strerror(err)}")
+
+
+def open_to_all(paths):
+    """Whether a uid of no group could reach every one of ``paths`` (o+x on each folder
+    above it, o+rx on it)."""
+    for path in paths:
+        parts = path.split(os.sep)
+        for depth in range(2, len(parts) + 1):
+            mode = os.stat(os.sep.join(parts[:depth]) or os.sep).st_mode
+            if not mode & 0o001 or (depth == len(parts) and not mode & 0o004):
+                return False
+    return True
+
+
+def confine(workdir, readable, hidden, uid, netns):
+    """Apply the tier to this (forked) child: its uid, network, Landlock, then seccomp.
+
+    ``readable``: Python's folders (outside ``hidden``); ``uid``: an unused uid or None.
+    """
+    if uid is not None:
+        for folder, _, names in os.walk(workdir):
+            for path in [folder] + [os.path.join(folder, n) for n in names]:
+                os.chown(path, uid, uid)
+        drop_uid(uid)
+    elif os.geteuid() == 0:
+        drop_capabilities()
+    if netns:
+        network_namespace()
+    own = f"/proc/{os.getpid()}"
+    landlock(beneath_except(SYSTEM, hidden) + list(readable) + [own, workdir],
+             [workdir, os.devnull])
+    seccomp()
+
+
+# ---------------------------------------------------------------- probes
+
+
+def try_in_child(fn):
+    """Run ``fn`` in a forked child: (True, "") if it returned, else (False, why)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        why = b""
+        try:
+            fn()
+        except BaseException as err:  # noqa: BLE001 - report any failure as text
+            why = f"{type(err).__name__}: {err}".encode()[:300]
+        os.write(write, why)
+        os._exit(1 if why else 0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        why = f.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    ok = os.waitstatus_to_exitcode(status) == 0
+    return ok, why if not ok else ""
+
+
+def _mount_namespace():
+    lib = libc()
+    if lib.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare: " + os.strerror(ctypes.get_errno()))
+    if lib.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        raise OSError(ctypes.get_errno(), "mount: " + os.strerror(ctypes.get_errno()))
+    if lib.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16k") != 0:
+        raise OSError(ctypes.get_errno(), "mount tmpfs: " + os.strerror(ctypes.get_errno()))
+
+
+def _landlock_denies():
+    landlock([], [])
+    try:
+        os.listdir("/")
+    except PermissionError:
+        return
+    raise RuntimeError("a Landlocked process could still list /")
+
+
+def _seccomp_denies():
+    seccomp()
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+    except PermissionError:
+        return
+    raise RuntimeError("a filtered process could still open an AF_INET socket")
+
+
+def probe():
+    """Each mechanism this host offers, tried for real: {name: {"ok": bool, "detail": str}}."""
+    found = {}
+
+    def record(name, ok, detail):
+        found[name] = {"ok": ok, "detail": detail}
+
+    record("mount namespaces", *try_in_child(_mount_namespace))
+    record("set-uid to an unused uid", *try_in_child(lambda: drop_uid(PROBE_UID)))
+    abi = landlock_abi()
+    if abi:
+        ok, why = try_in_child(_landlock_denies)
+        record("Landlock", ok, f"ABI {abi}" if ok else f"ABI {abi}: {why}")
+    else:
+        record("Landlock", False, "not offered (Linux >= 5.13 with Landlock enabled, and "
+                                  "the landlockpy package, are needed)")
+    record("seccomp", *try_in_child(_seccomp_denies))
+    record("user namespaces", *try_in_child(network_namespace))
+    found["Landlock"]["abi"] = abi
+    return found
+
+
+def tiers_offered(found, python_open):
+    """The isolating tiers these mechanisms make, strongest first, and why the others not.
+
+    ``python_open``: whether an unused uid can reach Python's folders (without that, the
+    unprivileged tier keeps the grader's uid, less every capability)."""
+    ok = {name: entry["ok"] for name, entry in found.items()}
+    offered, why = [], {}
+    if ok["mount namespaces"] and ok["set-uid to an unused uid"]:
+        offered.append("namespaces")
+    else:
+        why["namespaces"] = "needs mount namespaces and set-uid (root with CAP_SYS_ADMIN)"
+    setuid = ok["set-uid to an unused uid"] and python_open
+    signals = found["Landlock"]["abi"] >= MIN_SIGNAL_ABI or setuid
+    if ok["Landlock"] and ok["seccomp"] and signals:
+        offered.append("unprivileged")
+    elif not (ok["Landlock"] and ok["seccomp"]):
+        why["unprivileged"] = "needs Landlock and seccomp"
+    else:
+        why["unprivileged"] = (f"needs Landlock ABI >= {MIN_SIGNAL_ABI} (signal scoping) or "
+                               "set-uid, so that a child cannot signal the grader")
+    return offered, why
