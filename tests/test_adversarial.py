@@ -1,4 +1,7 @@
-"""The adversarial corpus (tests/submissions/adversarial/) graded in one batch by the real CLI.
+"""The adversarial corpus (tests/submissions/adversarial/) graded in one batch by the real CLI,
+once per host the kit meets: root (the *namespaces* tier), root with Docker's default
+capabilities and an ordinary user (both *unprivileged*), and *process only* forced (the
+entries whose sidecar names that tier: it promises no confidentiality).
 
 Each submission's sidecar says what grading must give it (make_adversarial.py documents the
 fields). Oracles: the sidecars (written from the threat model, not from the grader's
@@ -13,8 +16,10 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,6 +28,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from generated import stale
+from hosts import HAS_SETPRIV, USER, as_docker_root, as_user, user_python
 
 from autograder.config import read_toml
 
@@ -51,6 +57,23 @@ def load_generator():
 GEN = load_generator()
 SUBMISSIONS = sorted(p for p in CORPUS.iterdir() if p.suffix in (".py", ".ipynb"))
 EXPECT = {p.stem: read_toml(CORPUS / f"{p.stem}.expect.toml") for p in SUBMISSIONS}
+ALL_TIERS = ["namespaces", "unprivileged", "process"]
+CHILD_SCRIPT = str(ROOT / "autograder" / "sandbox" / "child.py")
+# host -> the tier it must get; as root every host is simulated, as a user only its own
+HOSTS = {"root": "namespaces", "docker": "unprivileged", "user": "unprivileged",
+         "process": "process"}
+
+
+def tiers_of(student: str) -> list[str]:
+    return EXPECT[student].get("tiers", ALL_TIERS)
+
+
+def host_params() -> list:
+    root = os.geteuid() == 0
+    why = ("as root only" if not root else "needs setpriv") if not (root and HAS_SETPRIV) else ""
+    return [pytest.param(h, marks=pytest.mark.skipif(
+        bool(why) and h in ("root", "docker"), reason=f"the {h} host is simulated {why}"))
+        for h in HOSTS]
 
 
 # --------------------------------------------------------------------------- /proc helpers
@@ -157,6 +180,9 @@ class Batch:
     before: dict[str, str]
     after: dict[str, str]
     left_over: list
+    host: str = "root"
+    students: list = field(default_factory=list)
+    victim: Victim | None = None
 
 
 def limits_env() -> dict[str, str]:
@@ -165,24 +191,126 @@ def limits_env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory) -> Batch:
-    """The whole corpus in one run of the CLI, watched from outside while it runs."""
-    if os.geteuid() != 0:
-        pytest.skip("the corpus attacks the grader's files and processes: only a root grader "
-                    "isolates them today (uids, mounts, namespaces)")
-    out = tmp_path_factory.mktemp("adversarial") / "out"
+@dataclass
+class Victim:
+    """What the host attacks aim at: a private file, an environment variable, a listener."""
+
+    connections: int = 0
+    datagrams: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def listen(self) -> list[threading.Thread]:
+        import socket
+
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp.bind(("127.0.0.1", GEN.VICTIM_PORT))
+        tcp.listen(8)
+        tcp.settimeout(0.1)
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", GEN.VICTIM_PORT))
+        udp.settimeout(0.1)
+
+        def serve(sock, count) -> None:
+            with sock:
+                while not self._stop.is_set():  # bounded: the test stops it
+                    try:
+                        conn = sock.accept()[0] if sock is tcp else sock.recv(64)
+                    except OSError:
+                        continue
+                    count()
+                    if sock is tcp:
+                        conn.close()
+
+        threads = [threading.Thread(target=serve, args=(tcp, self._tcp), daemon=True),
+                   threading.Thread(target=serve, args=(udp, self._udp), daemon=True)]
+        for t in threads:
+            t.start()
+        return threads
+
+    def _tcp(self) -> None:
+        self.connections += 1
+
+    def _udp(self) -> None:
+        self.datagrams += 1
+
+    def stop(self, threads: list[threading.Thread]) -> None:
+        self._stop.set()
+        for t in threads:
+            t.join()
+
+
+def plant_victim(uid: int) -> Path:
+    """The grading user's home with a private file (mode 600, owned by ``uid``)."""
+    home = Path(GEN.VICTIM_FILE).parent
+    shutil.rmtree(GEN.VICTIM_DIR, ignore_errors=True)
+    home.mkdir(parents=True)
+    Path(GEN.VICTIM_FILE).write_text(f"{GEN.VICTIM_SECRET}\n")
+    for path in (Path(GEN.VICTIM_DIR), home, Path(GEN.VICTIM_FILE)):
+        os.chown(path, uid, uid)
+    Path(GEN.VICTIM_FILE).chmod(0o600)
+    home.chmod(0o700)
+    return home
+
+
+def child_processes(since: float) -> list[int]:
+    """Live processes running the sandbox's child.py started after ``since`` (boot time s)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if CHILD_SCRIPT in cmdline and fields[0] != "Z" and int(fields[19]) / ticks >= since:
+            found.append(int(entry))
+    return found
+
+
+def uptime() -> float:
+    with open("/proc/uptime") as f:
+        return float(f.read().split()[0])
+
+
+@pytest.fixture(scope="module", params=host_params())
+def batch(request) -> Batch:
+    """The corpus in one run of the CLI on one host, watched from outside while it runs."""
+    host = request.param
+    if os.geteuid() != 0 and host != "user" and host != "process":
+        pytest.skip("as an ordinary user only the user and process hosts run")
+    tmp = Path(tempfile.mkdtemp(prefix=f"autograder-adversarial-{host}-"))  # open to a user
+    request.addfinalizer(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    tmp.chmod(0o755)
+    out = tmp / "out"
     (out / "earlier").mkdir(parents=True)  # the output folder's other files must survive
     (out / "notes.txt").write_text("the teacher's notes\n")
     (out / "earlier" / "results.json").write_text(json.dumps({"score": 3.0, "tests": []}))
-    guarded = (REFERENCE, ROOT / "assignments", CORPUS,
-               out / "notes.txt", out / "earlier")
+    python, prefix, uid = sys.executable, [], os.geteuid()
+    if host == "docker":
+        prefix = as_docker_root([])
+    elif host == "user" and os.geteuid() == 0:
+        python, prefix, uid = str(user_python(tmp)), as_user([]), USER
+    for path in [out, *out.rglob("*")]:
+        os.chown(path, uid, uid)
+    home = plant_victim(uid)
+    students = [p for p in SUBMISSIONS if HOSTS[host] in tiers_of(p.stem)]
+    guarded = (REFERENCE, ROOT / "assignments", CORPUS, out / "notes.txt", out / "earlier", home)
     before = tree_hash(*guarded)
+    env = {**limits_env(), "HOME": str(home), GEN.VICTIM_ENV: GEN.VICTIM_SECRET}
+    victim = Victim()
+    listeners = victim.listen()
+    since = uptime()
     start = time.monotonic()
+    tier = ["--sandbox", "process"] if host == "process" else []
     cli = subprocess.Popen(
-        [sys.executable, "-m", "autograder.cli", "grade", *map(str, SUBMISSIONS), "--out",
-         str(out), "--jobs", str(JOBS), "--seed", str(SEED)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=limits_env())
+        [*prefix, python, "-m", "autograder.cli", "grade", *map(str, students), "--out",
+         str(out), "--jobs", str(JOBS), "--seed", str(SEED), *tier],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     monitor = Monitor(cli.pid)
     watcher = threading.Thread(target=monitor.run, daemon=True)
     watcher.start()
@@ -191,12 +319,21 @@ def batch(tmp_path_factory) -> Batch:
     finally:
         monitor.stop()
         watcher.join()
+        victim.stop(listeners)
         if cli.poll() is None:
             cli.kill()
     seconds = time.monotonic() - start
     run = subprocess.CompletedProcess(cli.args, cli.returncode, stdout, stderr)
     left_over = [p for p in sandbox_processes() if p[2][0] != "Z" and p[1] in monitor.uids]
-    return Batch(out, run, seconds, monitor, before, tree_hash(*guarded), left_over)
+    left_over += child_processes(since)
+    after = tree_hash(*guarded)
+    shutil.rmtree(GEN.VICTIM_DIR, ignore_errors=True)
+    return Batch(out, run, seconds, monitor, before, after, left_over, host, students, victim)
+
+
+def needs(batch: Batch, student: str) -> None:
+    if student not in {p.stem for p in batch.students}:
+        pytest.skip(f"not graded on the {HOSTS[batch.host]} tier (its sidecar's tiers)")
 
 
 def results(batch: Batch, student: str) -> dict:
@@ -240,7 +377,8 @@ def test_corpus_covers_the_threat_model():
             "wrong_shapes", "finite_differences", "complex_step", "mutate_inputs",
             "loop_at_import", "loop_in_function", "memory_bomb", "fork_bomb", "huge_output",
             "huge_file", "syntax_error_cell", "invalid_json", "empty", "binary", "nbformat3",
-            "io_and_magics", "escape"]
+            "io_and_magics", "escape", "host_secrets", "host_network", "host_signals",
+            "host_writes", "import_autograder"]
     assert set(rows) <= set(EXPECT)
 
 
@@ -249,8 +387,9 @@ def test_corpus_covers_the_threat_model():
 
 def test_the_batch_completes_and_every_submission_has_a_valid_results_json(batch):
     assert batch.run.returncode == 0, batch.run.stderr[-2000:]
+    assert f"Sandbox: {HOSTS[batch.host]} (" in batch.run.stdout
     schema = json.loads(SCHEMA.read_text())
-    for path in SUBMISSIONS:
+    for path in batch.students:
         data = results(batch, path.stem)
         jsonschema.validate(data, schema)
         assert len(data["tests"]) == 17, path.stem
@@ -258,16 +397,18 @@ def test_the_batch_completes_and_every_submission_has_a_valid_results_json(batch
         assert all(t["output"].strip() for t in failed), f"{path.stem}: a zero without a reason"
     graded = {line.split(",")[0] for line in
               (batch.out / "grades.csv").read_text().splitlines()[1:]}
-    assert graded == {p.stem for p in SUBMISSIONS} | {"earlier"}
+    assert graded == {p.stem for p in batch.students} | {"earlier"}
 
 
 @pytest.mark.parametrize("student", ["correct_script", "correct_notebook"])
 def test_correct_submissions_score_full_marks(batch, student):
+    needs(batch, student)
     assert results(batch, student)["score"] == pytest.approx(sum(POINTS.values()))
 
 
 @pytest.mark.parametrize("student", sorted(EXPECT))
 def test_each_submission_gets_what_its_sidecar_says(batch, student):
+    needs(batch, student)
     expect, data = EXPECT[student], results(batch, student)
     got, text = part_scores(data), feedback(data)
     problems = [f"{p}: {got[p]:g}, must be 0" for p in expect.get("zero", []) if got[p] != 0]
@@ -287,6 +428,7 @@ ATTACKS = sorted(s for s, e in EXPECT.items() if e.get("honest"))
 
 @pytest.mark.parametrize("student", ATTACKS)
 def test_no_attack_scores_more_than_the_same_code_without_it(batch, student):
+    needs(batch, student)
     expect = EXPECT[student]
     got, honest = part_scores(results(batch, student)), part_scores(results(batch,
                                                                               expect["honest"]))
@@ -297,9 +439,25 @@ def test_no_attack_scores_more_than_the_same_code_without_it(batch, student):
 
 
 def test_no_feedback_shows_a_seed(batch):
-    for path in SUBMISSIONS:
+    for path in batch.students:
         text = feedback(results(batch, path.stem))
         assert str(SEED) not in text and SECRET_SEED not in text, path.stem
+
+
+def test_no_attack_reached_the_network_or_the_graders_secrets(batch):
+    if batch.host == "process":
+        pytest.skip("process only promises no confidentiality")
+    assert (batch.victim.connections, batch.victim.datagrams) == (0, 0)
+    for path in batch.students:
+        text = feedback(results(batch, path.stem))
+        assert GEN.VICTIM_SECRET not in text and GEN.VICTIM_ENV not in text, path.stem
+
+
+def test_the_host_attacks_ran_and_found_nothing(batch):
+    if batch.host == "process":
+        pytest.skip("process only promises no confidentiality")
+    text = feedback(results(batch, "host_secrets"))
+    assert "nothing found on this host" in text  # it ran, and came back empty-handed
 
 
 def test_the_graders_own_files_are_intact(batch):
@@ -316,6 +474,8 @@ def test_the_graders_own_files_are_intact(batch):
 
 
 def test_the_graders_memory_stays_bounded_while_the_bombs_run(batch):
+    if batch.host == "user" and os.geteuid() == 0:
+        pytest.skip("the user's grader is watched through setpriv: its pid is not the CLI's")
     assert batch.monitor.samples > 50  # the watcher really watched
     assert any(k.startswith("worker") for k in batch.monitor.grader_rss)
     big = {k: v >> 20 for k, v in batch.monitor.grader_rss.items() if v > GRADER_RSS_LIMIT}
@@ -325,13 +485,24 @@ def test_the_graders_memory_stays_bounded_while_the_bombs_run(batch):
 
 @ROOT_ONLY
 def test_no_sandbox_process_grows_past_its_address_space_limit(batch):
-    """The memory bombs grow until refused: seen from outside, each sandbox process stays
+    """On the namespaces tier (a uid per child): the memory bombs grow until refused: seen
+    from outside, each sandbox process stays
     within the address-space limit (resident size is at most the address space), and one
     of them did grow well past the grader's own size (the bombs really ran)."""
+    if batch.host != "root":
+        pytest.skip("children are told apart by their own uids on the namespaces tier")
     assert 128 << 20 < batch.monitor.max_child_rss <= GEN.TEST_LIMITS["memory_bytes"]
 
 
+def test_no_process_outlives_the_batch(batch):
+    """No process running child.py (a zygote, a child, an escaped grandchild) started by
+    this batch is left once the CLI is done, on any host."""
+    assert batch.left_over == []
+
+
 def test_processes_stay_within_the_limit_and_none_outlives_the_batch(batch):
+    if batch.host != "root":
+        pytest.skip("children are told apart by their own uids on the namespaces tier")
     # each running submission: at most `processes` of its uid (+1: the zygote's killer)
     assert batch.monitor.max_sandbox <= JOBS * (GEN.TEST_LIMITS["processes"] + 1)
     assert batch.monitor.max_sandbox > 2  # the fork bomb did run
@@ -341,5 +512,6 @@ def test_processes_stay_within_the_limit_and_none_outlives_the_batch(batch):
 
 
 def test_the_limits_are_those_asked_for_seen_from_inside_a_child(batch):
+    needs(batch, "probe_limits")
     text = feedback(results(batch, "probe_limits"))
     assert GEN.probe_text() in text  # rlimits, /proc/self/limits, scratch size, uid, nice

@@ -198,7 +198,8 @@ def lock_down(req, workdir):
         os._exit(0)  # the zygote died before PDEATHSIG was armed
     if req["tier"] == "unprivileged":
         python = python_paths(req.get("hide", []))
-        CONFINE.confine(workdir, python, req.get("hide", []), uid, req.get("netns", False))
+        CONFINE.confine(workdir, python, req.get("hide", []), uid, req.get("netns", False),
+                        limits["scratch_bytes"])
     os.environ.clear()
     os.environ.update(req["env"])
     os.environ["HOME"] = workdir

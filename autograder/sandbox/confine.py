@@ -24,6 +24,7 @@ import os
 import socket
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWNET = 0x20000, 0x8000000, 0x10000000, 0x40000000
+CLONE_THREAD = 0x10000
 MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 1 << 14, 1 << 18, 2, 4
 PROBE_UID = 199_999  # an unused uid, only for the set-uid probe (children use 200_000 + pid)
 MIN_SIGNAL_ABI = 6  # Landlock scopes signals from ABI 6
@@ -101,8 +102,11 @@ def landlock(readable, writable):
         rules.restrict()
 
 
-def seccomp():
-    """Load the filter: the system calls a numerical child never needs fail with EPERM."""
+def seccomp(no_fork=False):
+    """Load the filter: the system calls a numerical child never needs fail with EPERM.
+
+    ``no_fork``: new processes fail too (threads do not). For a child that keeps uid 0,
+    which RLIMIT_NPROC does not bound: no fork bomb then."""
     import pyseccomp as sc
 
     deny = sc.ERRNO(errno.EPERM)
@@ -114,14 +118,50 @@ def seccomp():
             pass  # not a system call on this architecture
     rules.add_rule(deny, "socket", sc.Arg(0, sc.NE, socket.AF_UNIX))
     rules.add_rule(deny, "sendto", sc.Arg(4, sc.NE, 0))
+    if no_fork:
+        rules.add_rule(deny, "fork")
+        rules.add_rule(deny, "vfork")
+        rules.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
+        rules.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # libc falls back to clone
     rules.load()
 
 
 def network_namespace():
-    """A user namespace with an empty network namespace: no interface, no abstract socket."""
-    if libc().unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+    """A user namespace with an empty network namespace: no interface, no abstract socket;
+    and a mount namespace. Returns whether this uid could be mapped to itself there (uid 0
+    cannot be, without CAP_SETFCAP): ``scratch`` needs it."""
+    uid, gid = os.getuid(), os.getgid()
+    if libc().unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"unshare(CLONE_NEWUSER | CLONE_NEWNET): {os.strerror(err)}")
+    if uid == 0:
+        return False
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    return True
+
+
+def scratch(workdir, size):
+    """``workdir`` becomes a tmpfs of ``size`` bytes holding what it held: everything the
+    child writes is bounded (needs the mount namespace of ``network_namespace``)."""
+    files = {}
+    for folder, _, names in os.walk(workdir):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, workdir)] = f.read()
+    lib = libc()
+    options = f"size={size},nr_inodes=4096,mode=0700".encode()
+    if (lib.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0 or
+            lib.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0):
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount tmpfs on the working folder: {os.strerror(err)}")
+    for name, data in files.items():
+        os.makedirs(os.path.dirname(os.path.join(workdir, name)), exist_ok=True)
+        with open(os.path.join(workdir, name), "wb") as f:
+            f.write(data)
 
 
 def drop_uid(uid):
@@ -155,8 +195,9 @@ def open_to_all(paths):
     return True
 
 
-def confine(workdir, readable, hidden, uid, netns):
-    """Apply the tier to this (forked) child: its uid, network, Landlock, then seccomp.
+def confine(workdir, readable, hidden, uid, netns, scratch_bytes):
+    """Apply the tier to this (forked) child: its uid, network (and, with it, a bounded
+    scratch tmpfs), Landlock, then seccomp.
 
     ``readable``: Python's folders (outside ``hidden``); ``uid``: an unused uid or None.
     """
@@ -167,12 +208,13 @@ def confine(workdir, readable, hidden, uid, netns):
         drop_uid(uid)
     elif os.geteuid() == 0:
         drop_capabilities()
-    if netns:
-        network_namespace()
+    if netns and network_namespace():
+        scratch(workdir, scratch_bytes)
+        os.chdir(workdir)  # the tmpfs, not the folder under it
     own = f"/proc/{os.getpid()}"
     landlock(beneath_except(SYSTEM, hidden) + list(readable) + [own, workdir],
              [workdir, os.devnull])
-    seccomp()
+    seccomp(no_fork=os.geteuid() == 0)
 
 
 # ---------------------------------------------------------------- probes

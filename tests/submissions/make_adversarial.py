@@ -8,7 +8,9 @@ Each entry is a submission (``.py`` with ``# %%`` cells, or ``.ipynb``) and a si
 - ``zero`` / ``full``: parts that must score 0 / their full points; ``scores``: exact points
   of other parts;
 - ``feedback``: phrases the student's feedback must contain; ``absent``: phrases it must not;
-- ``known_gap``: a hole the grader does not close yet (the test reports it, xfail).
+- ``known_gap``: a hole the grader does not close yet (the test reports it, xfail);
+- ``tiers``: the sandbox tiers it is graded on (default: all three). Attacks on secrets and
+  on the host are graded on the isolating tiers only: *process only* promises neither.
 
 Most entries are honest code plus an attack. The honest code is one of four bases:
 ``correct`` (the reference's functions, read from ``reference/backprop.py``), ``wrong``
@@ -501,6 +503,174 @@ for _name in ("reference.backprop", "backprop", "reference", "autograder", "back
             globals()[_fn] = getattr(_module, _fn)
 '''
 
+# Attacks that only a non-root or a container host exposes (threat model, "Hosts"). The test
+# plants their targets: VICTIM_FILE (mode 600, the grading user's), VICTIM_ENV in the
+# grader's environment, a listener on 127.0.0.1:VICTIM_PORT.
+VICTIM_DIR = "/tmp/autograder-victim"
+VICTIM_FILE = f"{VICTIM_DIR}/home/secret.txt"
+VICTIM_SECRET = "victim-secret-5ac3e1"
+VICTIM_ENV = "AUTOGRADER_VICTIM"
+VICTIM_PORT = 47613
+
+HOME = '''
+import os
+import pwd
+
+
+def _home():
+    """The grading user's home, by the uid this process runs as."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        return "/root"
+'''
+
+HOST_SECRETS = HOME + '''
+
+def _host_secrets():
+    """The grading user's private file, every /proc/*/environ, the reference's seed file."""
+    found = []
+    paths = ["VICTIM_FILE", os.path.join(_home(), "secret.txt")]
+    try:
+        import autograder  # the kit, wherever it is installed: its reference is beside it
+        kit = os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__)))
+        paths.append(os.path.join(kit, "reference", "grading.toml"))
+    except BaseException:
+        pass
+    try:
+        paths += [f"/proc/{p}/environ" for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        pass
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                text = f.read(20000).decode(errors="replace")
+        except OSError:
+            continue
+        for word in ("VICTIM_SECRET", "VICTIM_ENV", "seed"):
+            if word in text:
+                at = text.index(word)
+                found.append(text[max(0, at - 40):at + 60].replace("\\0", " "))
+    return found
+
+
+def _leak(*args):
+    found = _host_secrets()
+    if found:  # the secret in an exception message: the feedback would show it
+        raise RuntimeError("LEAK " + " | ".join(found)[:280])
+    raise RuntimeError("nothing found on this host")
+
+
+sigmoid = sigmoid_prime = forward = cost = backward = update = _leak
+'''.replace("VICTIM_FILE", VICTIM_FILE).replace("VICTIM_SECRET", VICTIM_SECRET).replace(
+    "VICTIM_ENV", VICTIM_ENV)
+
+HOST_NETWORK = '''
+import socket
+
+
+def _call_home():
+    """TCP and UDP to a listener on this machine's loopback."""
+    sent = 0
+    try:
+        with socket.create_connection(("127.0.0.1", VICTIM_PORT), timeout=0.5) as s:
+            s.sendall(b"LEAK from a submission")
+            sent += 1
+    except OSError:
+        pass
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(b"LEAK from a submission", ("127.0.0.1", VICTIM_PORT))
+            sent += 1
+    except OSError:
+        pass
+    return sent
+
+
+_call_home()
+_honest_forward = forward
+
+
+def forward(x, params):
+    _call_home()
+    return _honest_forward(x, params)
+'''.replace("VICTIM_PORT", str(VICTIM_PORT))
+
+HOST_SIGNALS = '''
+import os
+import signal
+
+
+def _stop_everyone():
+    """SIGSTOP every process it can see, and every one kill(-1) reaches."""
+    try:
+        os.kill(-1, signal.SIGSTOP)
+    except OSError:
+        pass
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        pids = []
+    for pid in pids + [os.getppid(), 1]:
+        if pid != os.getpid():
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except OSError:
+                pass
+
+
+_stop_everyone()
+_honest_cost = cost
+
+
+def cost(a3, y):
+    _stop_everyone()
+    return _honest_cost(a3, y)
+'''
+
+HOST_WRITES = HOME + '''
+
+def _plant():
+    """A check of its own in the hidden checks, and files in the grading user's home."""
+    targets = [os.path.join(os.path.dirname("VICTIM_FILE"), "planted.txt"),
+               os.path.join(_home(), "planted.txt")]
+    try:
+        import autograder
+        kit = os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__)))
+        targets += [os.path.join(kit, "reference", "checks", "test_zz_planted.py"),
+                    os.path.join(kit, "reference", "planted.txt")]
+    except BaseException:
+        pass
+    targets += ["/work/main/reference/checks/test_zz_planted.py",
+                "/autograder/source/reference/checks/test_zz_planted.py"]
+    for path in targets:
+        try:
+            with open(path, "w") as f:
+                f.write("def test_planted():\\n    assert True\\n")
+        except OSError:
+            pass
+
+
+_plant()
+'''.replace("VICTIM_FILE", VICTIM_FILE)
+
+IMPORT_AUTOGRADER = '''
+import importlib.util
+import os
+
+try:
+    import autograder  # finds the kit on disk wherever it is
+    _kit = os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__)))
+    _spec = importlib.util.spec_from_file_location(
+        "_answer_key", os.path.join(_kit, "reference", "backprop.py"))
+    _key = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_key)
+    for _name in ("sigmoid", "sigmoid_prime", "forward", "cost", "backward", "update"):
+        globals()[_name] = getattr(_key, _name)
+except BaseException:
+    pass
+'''
+
 READ_SEED = '''
 import os
 
@@ -519,7 +689,11 @@ def _secrets():
                 leaks.append(f"{path}: {text}")
         except OSError:
             pass
-    for pid in os.listdir("/proc"):
+    try:
+        pids = os.listdir("/proc")
+    except OSError:
+        pids = []
+    for pid in pids:
         if pid.isdigit() and int(pid) != os.getpid():
             leaks.append(f"process {pid} visible")
     return leaks
@@ -1058,13 +1232,19 @@ def toml_value(value: object) -> str:
 
 def sidecar(expect: dict) -> bytes:
     lines = ["# What grading must give this submission (see tests/submissions/make_adversarial.py)"]
-    for key in ("about", "honest", "zero", "full", "scores", "feedback", "absent", "known_gap"):
+    for key in ("about", "honest", "zero", "full", "scores", "feedback", "absent", "known_gap",
+                "tiers"):
         if key in expect:
             lines.append(f"{key} = {toml_value(expect[key])}")
     return ("\n".join(lines) + "\n").encode()
 
 
 ALL = list(PARTS)
+ISOLATING = ["namespaces", "unprivileged"]  # confidentiality and the host's integrity
+# facts of that tier's own: a uid per child, and a tmpfs scratch on every host (the
+# unprivileged tier bounds the total written only where it gets a user namespace and a uid
+# other than 0: huge_file would fill a disk elsewhere, see docs/security.md)
+NAMESPACES = ["namespaces"]
 # wrong code still passes "update leaves its inputs untouched" (1 point): it returns new arrays
 NOT_UPDATE = [p for p in PARTS if p != "update"]
 
@@ -1142,20 +1322,35 @@ def entries() -> dict[str, tuple[bytes, dict]]:
     py("write_results", "writes results.json, grades.csv and report.json wherever it can "
        "(cwd, ./grades, /autograder/results, folders found under /tmp and /work)",
        [wrong, CANDIDATE_DIRS, WRITE_RESULTS, WRITE_RESULTS_CALLS], honest="honest_wrong",
-       zero=NOT_UPDATE)
+       zero=NOT_UPDATE, tiers=ISOLATING)
     py("delete_results", "deletes, renames and chmods results.json, grades.csv, report.json "
        "and folders named grades/results/reference", [wrong, CANDIDATE_DIRS, DELETE_RESULTS],
-       honest="honest_wrong", zero=NOT_UPDATE)
+       honest="honest_wrong", zero=NOT_UPDATE, tiers=ISOLATING)
 
     # -- reading what it must not
     py("steal_solution", "looks for an answer key on disk (repo paths, a walk of /, "
        "/proc/*/cmdline and environ, .git objects, classmates' files) and runs it",
-       [wrong, STEAL, STEAL_USE], honest="honest_wrong", zero=NOT_UPDATE)
+       [wrong, STEAL, STEAL_USE], honest="honest_wrong", zero=NOT_UPDATE, tiers=ISOLATING)
     py("import_reference", "imports reference.backprop / autograder after adding the repo to "
-       "sys.path", [wrong, STEAL_IMPORT], honest="honest_wrong", zero=NOT_UPDATE)
+       "sys.path", [wrong, STEAL_IMPORT], honest="honest_wrong", zero=NOT_UPDATE, tiers=ISOLATING)
+    py("host_secrets", "reads a mode-600 file in the grading user's home, every "
+       "/proc/*/environ and the reference's seed file (found through import autograder), and "
+       "puts what it finds in its exception messages", [HOST_SECRETS], honest="honest_wrong",
+       zero=NOT_UPDATE, feedback=["nothing found on this host"],
+       absent=["LEAK", VICTIM_SECRET, VICTIM_ENV, "48213"], tiers=ISOLATING)
+    py("host_network", "TCP and UDP to a listener on 127.0.0.1 (the test's)", [correct,
+       HOST_NETWORK], honest="correct_script", full=ALL, tiers=ISOLATING)
+    py("host_signals", "SIGSTOPs every process it can see and kill(-1) reaches",
+       [correct, HOST_SIGNALS], honest="correct_script", full=ALL, tiers=ISOLATING)
+    py("host_writes", "writes a check of its own into reference/checks/ and files into the "
+       "grading user's home", [wrong, HOST_WRITES], honest="honest_wrong", zero=NOT_UPDATE,
+       tiers=ISOLATING)
+    py("import_autograder", "imports autograder, finds the kit from autograder.__file__ and "
+       "loads reference/backprop.py", [wrong, IMPORT_AUTOGRADER], honest="honest_wrong",
+       zero=NOT_UPDATE, tiers=ISOLATING)
     py("read_seed", "reads the seed from grading.toml, the environment and /proc, and puts "
        "what it finds in its error messages", [READ_SEED], honest="honest_wrong", zero=NOT_UPDATE,
-       feedback=["nothing found"], absent=["LEAK", "48213"])
+       feedback=["nothing found"], absent=["LEAK", "48213"], tiers=ISOLATING)
     py("hardcoded", "the exercise network's answers pasted in as numbers", [hardcoded()],
        zero=["sigmoid", "sigmoid_prime", "cost", "backward", "update", "full_step"],
        scores={"forward": 1.0})
@@ -1224,22 +1419,25 @@ def entries() -> dict[str, tuple[bytes, dict]]:
        honest="correct_script", zero=["sigmoid_prime", "backward", "full_step"],
        full=["sigmoid", "forward", "cost", "update"], feedback=["MemoryError"])
     py("fork_bomb", "forks until the process limit, every child forking forever",
-       [correct, FORK_BOMB], honest="correct_script", full=ALL)
+       [correct, FORK_BOMB], honest="correct_script", full=ALL, tiers=ISOLATING)
     py("escape", "leaves a thread running and a double-forked grandchild in its own session "
-       "that ignores SIGTERM", [correct, ESCAPE], honest="correct_script", full=ALL)
+       "that ignores SIGTERM", [correct, ESCAPE], honest="correct_script", full=ALL,
+       tiers=ISOLATING)
     py("huge_output", "writes 1 GB to stdout and stderr", [correct, HUGE_OUTPUT],
        honest="correct_script", full=ALL)
     py("huge_file", "writes a file until the size limit, then files until the disk is full",
-       [correct, HUGE_FILE], honest="correct_script", full=ALL)
+       [correct, HUGE_FILE], honest="correct_script", full=ALL, tiers=NAMESPACES)
     py("attack_grader", "tries to kill, ptrace and read the memory of its parent, setuid(0), "
-       "unshare a user namespace", [correct, ATTACK_GRADER], honest="correct_script", full=ALL)
+       "unshare a user namespace", [correct, ATTACK_GRADER], honest="correct_script", full=ALL,
+       tiers=ISOLATING)
     py("forge_protocol", "writes forged frames to the grader's socket: a 4 GB header, JSON "
        "nested 100000 deep, 4 MB of dicts, a fake result, garbage; closes the socket",
-       [wrong, wrong_fns, SOCKETS, "import json\n", FORGE], honest="honest_wrong", zero=NOT_UPDATE)
+       [wrong, wrong_fns, SOCKETS, "import json\n", FORGE], honest="honest_wrong", zero=NOT_UPDATE,
+       tiers=ISOLATING)
     py("probe_limits", "reports the limits it runs under (a probe, not an attack)",
        [honest_namespace(), wrappers({}), PROBE_LIMITS], zero=["sigmoid"],
        full=["sigmoid_prime", "forward", "cost", "backward", "update", "full_step"],
-       feedback=[probe_text()])
+       feedback=[probe_text()], tiers=NAMESPACES)
 
     # -- files that are not what they claim
     broken = with_cells(solved(), [], replace={

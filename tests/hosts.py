@@ -1,0 +1,64 @@
+"""Run the kit as the hosts it meets: root with Docker's default capabilities, and an
+ordinary user (a throw-away uid), each simulated on this machine with ``setpriv``.
+
+An ordinary user cannot reach an interpreter under a closed folder (pyenv's under
+/root): ``user_python`` copies this interpreter's standard library to an open folder and
+makes a venv there that sees the test venv's packages (the kit, numpy, pytest, ...).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import site
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+DOCKER_CAPS = ("-all,+chown,+dac_override,+fsetid,+fowner,+mknod,+net_raw,+setgid,+setuid,"
+               "+setfcap,+setpcap,+net_bind_service,+sys_chroot,+kill,+audit_write")
+USER = 65534  # nobody: owns nothing here
+HAS_SETPRIV = shutil.which("setpriv") is not None
+
+
+def as_docker_root(cmd: list[str]) -> list[str]:
+    """``cmd`` as root with Docker's default capability set (no CAP_SYS_ADMIN)."""
+    return ["setpriv", "--bounding-set", DOCKER_CAPS, *cmd]
+
+
+def as_user(cmd: list[str], uid: int = USER) -> list[str]:
+    """``cmd`` as an ordinary user with no groups and no capabilities."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", *cmd]
+
+
+def open_to_others(path: Path) -> bool:
+    """Whether every folder above ``path`` lets others through."""
+    path = path.resolve()
+    return all(os.stat(p).st_mode & 0o001 for p in [*path.parents, path])
+
+
+def user_python(folder: Path) -> Path:
+    """An interpreter an ordinary user can run, with this venv's packages: its python."""
+    if open_to_others(Path(sys.base_prefix)) and open_to_others(Path(sys.prefix)):
+        return Path(sys.executable)
+    base = folder / "python"
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    shutil.copytree(stdlib, base / "lib" / version, symlinks=True,
+                    ignore=shutil.ignore_patterns("site-packages", "test", "__pycache__",
+                                                  "idlelib", "tkinter", "ensurepip"))
+    for lib in Path(sys.base_prefix, "lib").glob("libpython*"):
+        shutil.copy2(lib, base / "lib" / lib.name, follow_symlinks=False)
+    (base / "bin").mkdir()
+    shutil.copy2(Path(sys.base_prefix, "bin", version), base / "bin" / version)
+    venv = folder / "venv"
+    subprocess.run([str(base / "bin" / version), "-m", "venv", "--without-pip", str(venv)],
+                   check=True, env={**os.environ, "LD_LIBRARY_PATH": str(base / "lib")})
+    packages = next(p for p in site.getsitepackages() if p.startswith(sys.prefix))
+    (venv / "lib" / version / "site-packages" / "test-venv.pth").write_text(
+        f"import site; site.addsitedir({packages!r})\n")
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o005 | (0o010 if path.is_dir() else 0))
+    return venv / "bin" / "python"
