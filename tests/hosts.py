@@ -43,7 +43,9 @@ def user_python(folder: Path) -> Path:
     """An interpreter an ordinary user can run, with this venv's packages: its python."""
     if open_to_others(Path(sys.base_prefix)) and open_to_others(Path(sys.prefix)):
         return Path(sys.executable)
-    base = folder / "python"
+    base, venv = folder / "python", folder / "venv"
+    if (venv / "bin" / "python").exists():
+        return venv / "bin" / "python"
     version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     shutil.copytree(stdlib, base / "lib" / version, symlinks=True,
@@ -53,7 +55,6 @@ def user_python(folder: Path) -> Path:
         shutil.copy2(lib, base / "lib" / lib.name, follow_symlinks=False)
     (base / "bin").mkdir()
     shutil.copy2(Path(sys.base_prefix, "bin", version), base / "bin" / version)
-    venv = folder / "venv"
     subprocess.run([str(base / "bin" / version), "-m", "venv", "--without-pip", str(venv)],
                    check=True, env={**os.environ, "LD_LIBRARY_PATH": str(base / "lib")})
     packages = next(p for p in site.getsitepackages() if p.startswith(sys.prefix))

@@ -72,6 +72,7 @@ def open_host(hide: list[Path] | tuple = (), tier: str | None = None,
     """
     tier = asked_tier(tier)
     tried: list[str] = []
+    found: dict = {}  # the mechanisms the zygote tried, for doctor
     if tier != "process" and sys.platform == "linux":
         queue = [tier] if tier != "auto" else ["auto"]
         while queue:
@@ -80,6 +81,7 @@ def open_host(hide: list[Path] | tuple = (), tier: str | None = None,
             except (OSError, RuntimeError) as err:
                 tried.append(str(err))
                 break
+            found = zygote.host["mechanisms"]
             if zygote.tier == "none":
                 zygote.close()
                 tried += [f"{t}: {why}" for t, why in zygote.host["why_not"].items()]
@@ -95,7 +97,7 @@ def open_host(hide: list[Path] | tuple = (), tier: str | None = None,
     elif tier != "process":
         tried.append(f"{sys.platform} offers no isolating tier")
     if tier in ("auto", "process") and (allow_process or tier == "process"):
-        host = ProcessHost(hide, why="; ".join(tried))
+        host = ProcessHost(hide, why="; ".join(tried), mechanisms=found)
         why = canary(host)
         if not why:
             return host

@@ -29,9 +29,10 @@ class ProcessHost:
     tier = "process"
 
     def __init__(self, hide: list[Path] | tuple = (), no_network: bool = True,
-                 why: str = "") -> None:
+                 why: str = "", mechanisms: dict | None = None) -> None:
         self.host = {"tier": "process", "asked": "process", "offered": [], "why_not": {},
-                     "mechanisms": {}, "setuid": False, "netns": False, "fallback": why}
+                     "mechanisms": mechanisms or {}, "setuid": False, "netns": False,
+                     "fallback": why}
         self._children: dict[int, tuple[subprocess.Popen, PipeLink]] = {}
 
     def spawn(self, workdir: Path, limits: Limits) -> tuple[int, PipeLink]:
