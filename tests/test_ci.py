@@ -23,3 +23,14 @@ def test_the_workflow_covers_every_claimed_python_with_current_actions():
     assert [s.get("uses") for s in steps[:2]] == ["actions/checkout@v5", "actions/setup-python@v6"]
     assert steps[1]["with"]["python-version"] == "${{ matrix.python-version }}"
     assert steps[-1]["run"].endswith("bash .ci/run")
+
+
+def test_students_systems_run_check_from_the_release():
+    """macOS and Windows get the process-only tier: the release's check, solved and stubbed."""
+    job = yaml.safe_load((REPO_ROOT / ".github/workflows/ci.yml").read_text())["jobs"][
+        "student-check"]
+    assert job["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
+    script = "\n".join(s.get("run", "") for s in job["steps"])
+    assert "release --out dist/student" in script and "answer-key" in script
+    assert "check ../../solved.ipynb" in script
+    assert "if $PY -m autograder.cli check; then" in script  # the stubs must fail
