@@ -178,3 +178,41 @@ def test_a_forced_tier_the_host_lacks_is_refused_with_the_reason():
         pytest.skip("root has every tier here")
     with pytest.raises(SandboxUnavailable, match="namespaces: needs mount namespaces"):
         open_host(tier="namespaces", allow_process=False)
+
+
+FORK_PROBE = """
+import errno, json, os
+from autograder.sandbox import Limits, Sandbox
+from autograder.sandbox.host import open_host
+CELL = '''
+import os
+def probe(x):
+    try:
+        pid = os.fork()
+    except OSError as err:
+        return [float(-err.errno)]
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return [1.0]
+'''
+host = open_host(tier="unprivileged")
+with Sandbox(host, [CELL], [], Limits()) as sandbox:
+    sandbox.start()
+    print(json.dumps([host.host["setuid"], sandbox.call("probe", [0.0]).value.tolist()]))
+host.close()
+"""
+
+
+@ROOT_AND_SETPRIV
+def test_a_child_that_keeps_uid_0_cannot_fork():
+    """RLIMIT_NPROC does not bind uid 0: a child left as root (less every capability)
+    must not fork at all, or a fork bomb runs unbounded (a user namespace shows the child
+    as the overflow uid: the decision is taken before it)."""
+    run = subprocess.run(as_docker_root([sys.executable, "-c", FORK_PROBE]), cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    setuid, forked = json.loads(run.stdout)
+    if setuid:
+        pytest.skip("Python is open to other uids here: the child gets its own uid")
+    assert forked == [-1.0]  # -EPERM from the seccomp filter

@@ -206,7 +206,8 @@ def confine(workdir, readable, hidden, uid, netns, scratch_bytes):
             for path in [folder] + [os.path.join(folder, n) for n in names]:
                 os.chown(path, uid, uid)
         drop_uid(uid)
-    elif os.geteuid() == 0:
+    keeps_root = os.geteuid() == 0  # before a user namespace shows it as the overflow uid
+    if keeps_root:
         drop_capabilities()
     if netns and network_namespace():
         scratch(workdir, scratch_bytes)
@@ -214,7 +215,7 @@ def confine(workdir, readable, hidden, uid, netns, scratch_bytes):
     own = f"/proc/{os.getpid()}"
     landlock(beneath_except(SYSTEM, hidden) + list(readable) + [own, workdir],
              [workdir, os.devnull])
-    seccomp(no_fork=os.geteuid() == 0)
+    seccomp(no_fork=keeps_root)
 
 
 # ---------------------------------------------------------------- probes
