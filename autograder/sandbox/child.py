@@ -178,10 +178,7 @@ def lock_down(req, workdir):
     if namespaces:
         workdir = private_view(libc, req, workdir, uid, limits)
     os.chdir(workdir)
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.close(null)
+    quiet()
     set_limits(limits)
     os.setpriority(os.PRIO_PROCESS, 0, NICE)  # bombs yield the CPU to the grader
     processes = limits["processes"]
@@ -189,9 +186,7 @@ def lock_down(req, workdir):
         processes += own_processes()
     resource.setrlimit(resource.RLIMIT_NPROC, (processes,) * 2)
     if namespaces:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
+        CONFINE.drop_uid(uid)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != req["zygote"]:
@@ -202,11 +197,25 @@ def lock_down(req, workdir):
                         limits["scratch_bytes"])
     os.environ.clear()
     os.environ.update(req["env"])
+    enter(workdir)
+    return workdir
+
+
+def quiet():
+    """stdin, stdout and stderr on /dev/null: the submission's words are not read."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def enter(workdir):
+    """The submission's view of Python: HOME and the import path start at ``workdir``,
+    this harness's own folder is off the path, and argv is neutral."""
     os.environ["HOME"] = workdir
-    script = os.path.dirname(os.path.abspath(__file__))  # this harness's own folder
+    script = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [workdir] + [p for p in sys.path if p and p != script]
     sys.argv = ["submission"]
-    return workdir
 
 
 def set_limits(limits):
@@ -508,9 +517,7 @@ def signal_uid(uid):
     helper = os.fork()
     if helper == 0:
         try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            CONFINE.drop_uid(uid)
             os.kill(-1, signal.SIGKILL)
         finally:
             os._exit(0)
@@ -668,22 +675,16 @@ def load_sibling(name):
 
 def process_main():
     """The *process only* tier: one spawned child, the protocol on its stdin and stdout."""
-    link = PipeLink(os.dup(0), os.dup(1))
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.close(null)
+    link = StdioLink(os.dup(0), os.dup(1))
+    quiet()
     req = recv(link)
     if resource is not None:
         set_limits(req["limits"])
-    os.environ["HOME"] = os.getcwd()
-    script = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [os.getcwd()] + [p for p in sys.path if p and p != script]
-    sys.argv = ["submission"]
+    enter(os.getcwd())
     serve_calls(link, Harness())
 
 
-class PipeLink:
+class StdioLink:
     """A socket's sendall and recv over a pair of pipe descriptors."""
 
     def __init__(self, rfd, wfd):

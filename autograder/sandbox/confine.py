@@ -88,17 +88,14 @@ def landlock(readable, writable):
     from landlockpy import AccessFS, AccessNet, Ruleset, Scope
 
     read = AccessFS.READ_FILE | AccessFS.READ_DIR | AccessFS.EXECUTE
-    every = AccessFS(0)
-    for right in AccessFS:
-        every |= right
-    with Ruleset(handled_fs=every, handled_net=AccessNet.BIND_TCP | AccessNet.CONNECT_TCP
-                 | AccessNet.BIND_UDP | AccessNet.CONNECT_SEND_UDP,
-                 scoped=Scope.ABSTRACT_UNIX_SOCKET | Scope.SIGNAL) as rules:
+    file_write = AccessFS.READ_FILE | AccessFS.WRITE_FILE | AccessFS.TRUNCATE
+    with Ruleset(handled_net=AccessNet.BIND_TCP | AccessNet.CONNECT_TCP | AccessNet.BIND_UDP
+                 | AccessNet.CONNECT_SEND_UDP,
+                 scoped=Scope.ABSTRACT_UNIX_SOCKET | Scope.SIGNAL) as rules:  # every fs right
         for path in readable:
             rules.allow_path(path, read if os.path.isdir(path) else read & ~AccessFS.READ_DIR)
         for path in writable:
-            rules.allow_path(path, every if os.path.isdir(path) else
-                             AccessFS.READ_FILE | AccessFS.WRITE_FILE | AccessFS.TRUNCATE)
+            rules.allow_path(path, rules.handled_fs if os.path.isdir(path) else file_write)
         rules.restrict()
 
 

@@ -71,33 +71,16 @@ def open_host(hide: list[Path] | tuple = (), tier: str | None = None,
     Raises SandboxUnavailable when none works (or only *process only*, not allowed here).
     """
     tier = asked_tier(tier)
-    tried: list[str] = []
+    tried: list[str] = []  # why each tier was not taken
     found: dict = {}  # the mechanisms the zygote tried, for doctor
     if tier != "process" and sys.platform == "linux":
-        queue = [tier] if tier != "auto" else ["auto"]
-        while queue:
-            try:
-                zygote = Zygote(hide=hide, tier=queue.pop(0))
-            except (OSError, RuntimeError) as err:
-                tried.append(str(err))
-                break
-            found = zygote.host["mechanisms"]
-            if zygote.tier == "none":
-                zygote.close()
-                tried += [f"{t}: {why}" for t, why in zygote.host["why_not"].items()]
-                break
-            why = canary(zygote)
-            if not why:
-                return zygote
-            zygote.close()
-            tried.append(f"{zygote.tier}: {why}")
-            offered = zygote.host["offered"]
-            later = offered[offered.index(zygote.tier) + 1:]
-            queue = later[:1] if tier == "auto" else []
+        zygote = _isolating(hide, tier, tried, found)
+        if zygote is not None:
+            return zygote
     elif tier != "process":
         tried.append(f"{sys.platform} offers no isolating tier")
     if tier in ("auto", "process") and (allow_process or tier == "process"):
-        host = ProcessHost(hide, why="; ".join(tried), mechanisms=found)
+        host = ProcessHost(why="; ".join(tried), mechanisms=found)
         why = canary(host)
         if not why:
             return host
@@ -106,6 +89,34 @@ def open_host(hide: list[Path] | tuple = (), tier: str | None = None,
     elif tier == "auto":
         tried.append("process only: not used unless asked for by name (--sandbox process)")
     raise SandboxUnavailable("no sandbox tier works on this host: " + "; ".join(tried))
+
+
+def _isolating(hide: list[Path] | tuple, tier: str, tried: list[str],
+               found: dict) -> Zygote | None:
+    """A zygote of ``tier`` (auto: the strongest offered) whose canary passed, else None;
+    with auto, a tier that fails its canary gives way to the next one offered."""
+    asked = tier
+    while True:
+        try:
+            zygote = Zygote(hide=hide, tier=asked)
+        except (OSError, RuntimeError) as err:
+            tried.append(str(err))
+            return None
+        found.update(zygote.host["mechanisms"])
+        if zygote.tier == "none":
+            zygote.close()
+            tried += [f"{t}: {why}" for t, why in zygote.host["why_not"].items()]
+            return None
+        why = canary(zygote)
+        if not why:
+            return zygote
+        zygote.close()
+        tried.append(f"{zygote.tier}: {why}")
+        offered = zygote.host["offered"]
+        later = offered[offered.index(zygote.tier) + 1:]
+        if tier != "auto" or not later:
+            return None
+        asked = later[0]
 
 
 def canary(host: Zygote | ProcessHost) -> str:

@@ -28,8 +28,8 @@ class ProcessHost:
 
     tier = "process"
 
-    def __init__(self, hide: list[Path] | tuple = (), no_network: bool = True,
-                 why: str = "", mechanisms: dict | None = None) -> None:
+    def __init__(self, why: str = "", mechanisms: dict | None = None) -> None:
+        """``why``: why no isolating tier was taken; ``mechanisms``: what the probe found."""
         self.host = {"tier": "process", "asked": "process", "offered": [], "why_not": {},
                      "mechanisms": mechanisms or {}, "setuid": False, "netns": False,
                      "fallback": why}
