@@ -1,6 +1,9 @@
 """Run the kit as the hosts it meets: root with Docker's default capabilities, and an
 ordinary user (a throw-away uid), each simulated on this machine with ``setpriv``.
 
+An ordinary user must reach the kit and its venv: ``reachable`` opens the folders above
+the checkout for traversal (o+x only) while a test runs as that user.
+
 An ordinary user cannot reach an interpreter under a closed folder (pyenv's under
 /root): ``user_python`` copies this interpreter's standard library to an open folder and
 makes a venv there that sees the test venv's packages (the kit, numpy, pytest, ...).
@@ -8,6 +11,7 @@ makes a venv there that sees the test venv's packages (the kit, numpy, pytest, .
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import site
@@ -37,6 +41,21 @@ def open_to_others(path: Path) -> bool:
     """Whether every folder above ``path`` lets others through."""
     path = path.resolve()
     return all(os.stat(p).st_mode & 0o001 for p in [*path.parents, path])
+
+
+@contextlib.contextmanager
+def reachable(path: Path):
+    """Let others through every closed folder above ``path`` (a clone made by ``mktemp -d``
+    is mode 700) while the ``with`` lasts; each mode is put back after."""
+    closed = [p for p in path.resolve().parents if not os.stat(p).st_mode & 0o001]
+    modes = {p: os.stat(p).st_mode for p in closed}
+    try:
+        for folder, mode in modes.items():
+            folder.chmod(mode | 0o001)
+        yield
+    finally:
+        for folder, mode in modes.items():
+            folder.chmod(mode)
 
 
 def user_python(folder: Path) -> Path:

@@ -28,7 +28,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from generated import stale
-from hosts import HAS_SETPRIV, USER, as_docker_root, as_user, user_python
+from hosts import HAS_SETPRIV, USER, as_docker_root, as_user, reachable, user_python
 
 from autograder.config import read_toml
 
@@ -295,6 +295,9 @@ def batch(request) -> Batch:
         prefix = as_docker_root([])
     elif host == "user" and os.geteuid() == 0:
         python, prefix, uid = str(user_python(tmp)), as_user([]), USER
+        opened = reachable(ROOT)
+        opened.__enter__()
+        request.addfinalizer(lambda: opened.__exit__(None, None, None))
     for path in [out, *out.rglob("*")]:
         os.chown(path, uid, uid)
     home = plant_victim(uid)

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hosts import HAS_SETPRIV, USER, as_docker_root, as_user, user_python
+from hosts import HAS_SETPRIV, USER, as_docker_root, as_user, reachable, user_python
 from test_grade import EXAMPLE_SCORES, PARTS
 
 from autograder.sandbox import Limits, Sandbox
@@ -47,7 +47,8 @@ os.execv(sys.argv[1], sys.argv[1:])
 def workspace():
     folder = Path(tempfile.mkdtemp(prefix="autograder-hosts-"))  # open to an ordinary user
     folder.chmod(0o755)
-    yield folder
+    with reachable(ROOT):  # the kit and its venv, for the user host
+        yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
 
