@@ -2,7 +2,7 @@
 ordinary user (a throw-away uid), each simulated on this machine with ``setpriv``.
 
 An ordinary user must reach the kit and its venv: ``reachable`` opens the folders above
-the checkout for traversal (o+x only) while a test runs as that user.
+the checkout (o+rx) while a test runs as that user.
 
 An ordinary user cannot reach an interpreter under a closed folder (pyenv's under
 /root): ``user_python`` copies this interpreter's standard library to an open folder and
@@ -45,13 +45,14 @@ def open_to_others(path: Path) -> bool:
 
 @contextlib.contextmanager
 def reachable(path: Path):
-    """Let others through every closed folder above ``path`` (a clone made by ``mktemp -d``
-    is mode 700) while the ``with`` lasts; each mode is put back after."""
-    closed = [p for p in path.resolve().parents if not os.stat(p).st_mode & 0o001]
+    """Let others list and pass every closed folder above ``path`` (a clone made by
+    ``mktemp -d`` is mode 700; pytest lists the folders above the checks it collects) while
+    the ``with`` lasts; each mode is put back after."""
+    closed = [p for p in path.resolve().parents if os.stat(p).st_mode & 0o005 != 0o005]
     modes = {p: os.stat(p).st_mode for p in closed}
     try:
         for folder, mode in modes.items():
-            folder.chmod(mode | 0o001)
+            folder.chmod(mode | 0o005)
         yield
     finally:
         for folder, mode in modes.items():
