@@ -12,7 +12,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from autograder.config import BUNDLED_ASSIGNMENT, KIT_ROOT, ConfigError, load_assignment, read_seed
+from autograder.config import (
+    BUNDLED_ASSIGNMENT,
+    KIT_ROOT,
+    ORACLE_NAME,
+    ConfigError,
+    load_assignment,
+    read_seed,
+)
 from autograder.formats.grades_csv import read_all_results
 from autograder.formats.gradescope import RESULTS_NAME, part_scores
 from autograder.grade import Batch, GradingFailed, pending, run_batch
@@ -49,8 +56,8 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     except ConfigError as err:
         raise Misuse(str(err)) from None
     reference = Path(args.reference).resolve()
-    if not (reference / "checks").is_dir():
-        raise Misuse(f"{reference}: no hidden checks folder 'checks/' here (see --reference)")
+    if not (reference / ORACLE_NAME).is_file():
+        raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
     paths = [Path(p) for p in args.paths] or [BUNDLED_SUBMISSIONS]
     for path in paths:
         if not path.exists():
@@ -207,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", default=str(BUNDLED_ASSIGNMENT),
                        help="assignment folder (default: the bundled backprop assignment)")
     grade.add_argument("--reference", default=str(DEFAULT_REFERENCE),
-                       help="hidden reference folder with checks/ (default: reference/)")
+                       help=f"hidden reference folder with {ORACLE_NAME} (default: reference/)")
     grade.add_argument("--sandbox", choices=CHOICES, default=None,
                        help="sandbox tier (default: $AUTOGRADER_SANDBOX, else the strongest "
                             "this host offers; 'process' protects no secret)")

@@ -1,7 +1,7 @@
 """The public side's commands: ``check``, ``classroom-result`` and ``release``.
 
-``check`` and ``classroom-result`` run the public checks (``public_checks.py``) and need no
-reference: they work in the student release. ``release`` builds that release.
+``check`` and ``classroom-result`` run the public checks (``checks.py`` with its public
+oracle) and need no reference: they work in the student release. ``release`` builds that release.
 """
 
 from __future__ import annotations

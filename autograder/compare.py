@@ -2,6 +2,13 @@
 
 All judging happens here, in the grader: the answer is already plain float64 data.
 ``|actual − expected| ≤ atol + rtol·|expected|`` elementwise, NaN never equal.
+
+Precision: an answer that misses that tolerance but is within float32's rounding of the
+expected array (``max |a − e| ≤ atol + float32_rtol·max |e|``, measured against the
+largest entry because float32 rounds every entry to about 7 digits of the largest) was computed in
+float32 (``np.float32`` arrays, say) with the right formula. The assignment's policy says
+whether that passes (``float32 = "accept"``) or fails as "computed in float32" (``"reject"``);
+either way no equation is blamed for it.
 """
 
 from __future__ import annotations
@@ -10,14 +17,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
+FLOAT32_POLICIES = ("accept", "reject")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close is right: float64's tolerance, and what to do with float32's rounding."""
+
+    rtol: float
+    atol: float
+    float32: str = "accept"  # "accept" | "reject"
+    float32_rtol: float = 1e-4
+
+    def __post_init__(self) -> None:
+        if self.float32 not in FLOAT32_POLICIES:
+            raise ValueError(f"float32 must be one of {', '.join(FLOAT32_POLICIES)}, "
+                             f"not {self.float32!r}")
+
 
 @dataclass(frozen=True)
 class Verdict:
-    """``ok``, or what is wrong in words (``problem``) and the relative error when it exists."""
+    """``ok``, or what is wrong in words (``problem``) and the relative error when it exists.
+
+    ``float32``: the answer is off by float32's rounding only (right formula, low precision).
+    """
 
     ok: bool
     problem: str = ""
     rel_error: float | None = None
+    float32: bool = False
 
 
 def as_shape(value: object, shape: tuple[int, ...]) -> np.ndarray | None:
@@ -38,7 +66,14 @@ def rel_error(actual: np.ndarray, expected: np.ndarray) -> float:
     return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
 
 
-def judge(value: object, expected: np.ndarray, rtol: float, atol: float) -> Verdict:
+def within_float32(actual: np.ndarray, expected: np.ndarray, tol: Tolerance) -> bool:
+    """Off by no more than float32 arithmetic would be: max |a − e| ≤ atol + rtol₃₂·max |e|."""
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    gap = float(np.max(np.abs(actual - expected), initial=0.0))
+    return gap <= tol.atol + tol.float32_rtol * scale
+
+
+def judge(value: object, expected: np.ndarray, tol: Tolerance) -> Verdict:
     """Compare a converted answer with the expected array."""
     if value is None:
         return Verdict(False, "no value")
@@ -50,8 +85,13 @@ def judge(value: object, expected: np.ndarray, rtol: float, atol: float) -> Verd
         return Verdict(False, f"has shape {got}, expected {expected.shape}")
     if not np.all(np.isfinite(actual)):
         return Verdict(False, "contains NaN or infinity")
-    if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
+    if np.allclose(actual, expected, rtol=tol.rtol, atol=tol.atol, equal_nan=False):
         return Verdict(True)
+    if within_float32(actual, expected, tol):
+        if tol.float32 == "accept":
+            return Verdict(True, float32=True)
+        return Verdict(False, "agrees only to float32 precision", rel_error(actual, expected),
+                       float32=True)
     return Verdict(False, "has wrong values", rel_error(actual, expected))
 
 

@@ -1,4 +1,5 @@
-"""An assignment's config (``exercise.toml``): its name, notebook, points and tolerances.
+"""An assignment's config (``exercise.toml``): its name, notebook, checks, points, tolerances
+and the imports submissions may use.
 
 The engine reads only these generic tables; what is specific to an assignment (the
 exercise network's numbers) is read by the assignment's own module.
@@ -10,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.compare import Tolerance
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -18,6 +21,7 @@ else:  # pragma: no cover
 KIT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_ASSIGNMENT = KIT_ROOT / "assignments" / "backprop"
 CONFIG_NAME = "exercise.toml"
+ORACLE_NAME = "oracle.py"  # the hidden oracle, in the reference folder
 
 
 class ConfigError(ValueError):
@@ -34,12 +38,23 @@ class Assignment:
     notebook: Path
     support_files: tuple[str, ...]
     points: dict[str, float]
-    rtol: float
-    atol: float
+    tolerance: Tolerance
+    checks: Path  # the one check suite, run by the public checks and the hidden grading
+    oracle: Path  # the public oracle (the hidden grading's is the reference folder's oracle.py)
+    imports: tuple[str, ...] | None  # importable besides the standard library; None: anything
 
     @property
     def total_points(self) -> float:
         return float(sum(self.points.values()))
+
+    @property
+    def importable(self) -> list[str] | None:
+        """Top-level modules a submission may import besides the standard library: the
+        allowed packages and the support files' modules (None: no restriction)."""
+        if self.imports is None:
+            return None
+        own = [Path(f).stem for f in self.support_files if f.endswith(".py")]
+        return sorted({*self.imports, *own})
 
 
 def read_config(folder: Path | str) -> dict:
@@ -70,13 +85,27 @@ def load_assignment(folder: Path | str = BUNDLED_ASSIGNMENT) -> Assignment:
             notebook=folder / str(meta["notebook"]),
             support_files=tuple(str(f) for f in meta.get("support_files", [])),
             points={str(k): float(v) for k, v in points.items()},
-            rtol=float(tol["rtol"]),
-            atol=float(tol["atol"]),
+            tolerance=Tolerance(float(tol["rtol"]), float(tol["atol"]),
+                                str(tol.get("float32", "accept")),
+                                float(tol.get("float32_rtol", 1e-4))),
+            checks=folder / str(meta.get("checks", "checks.py")),
+            oracle=folder / str(meta.get("oracle", "oracle.py")),
+            imports=_imports(raw),
         )
     except KeyError as err:
         raise ConfigError(f"{folder / CONFIG_NAME}: missing {err.args[0]!r}") from None
     except (TypeError, ValueError) as err:
         raise ConfigError(f"{folder / CONFIG_NAME}: {err}") from None
+
+
+def _imports(raw: dict) -> tuple[str, ...] | None:
+    """``[imports] allowed`` as top-level module names (no table: no restriction)."""
+    if "imports" not in raw:
+        return None
+    allowed = raw["imports"]["allowed"]
+    if not isinstance(allowed, list) or not all(isinstance(a, str) and a for a in allowed):
+        raise ValueError("[imports] allowed must be a list of module names")
+    return tuple(a.split(".")[0] for a in allowed)
 
 
 def read_seed(reference: Path) -> int | None:

@@ -111,7 +111,6 @@ def _start(batch: Batch, shard: list[Submission], report: Path, log: Path) -> su
     job = {
         "assignment": str(batch.assignment.folder),
         "reference": str(batch.reference),
-        "checks": str(batch.reference / "checks"),
         "submissions": [(s.student, str(s.path.resolve())) for s in shard],
         "out": str(batch.out.resolve()),
         "seed": batch.seed,

@@ -1,9 +1,12 @@
 """Submission files -> the code cells the child will run, and submission discovery.
 
 A notebook (nbformat 4, 3, or older when nbformat can upgrade it) gives its code cells, less those
-tagged ``autograder-skip`` (pictures and tables the grader does not need); a ``.py`` file
-gives one cell per ``# %%`` section. IPython magics and ``!`` shell lines cannot run in
-plain Python, so they are neutralised here, in the trusted process, as plain text.
+tagged ``autograder-skip`` (pictures and tables the grader does not need). A ``.py`` file
+gives one cell per section between cell markers: ``# %%`` (Jupytext, VS Code, Spyder) or
+``# In[3]:`` (Jupyter's "Download as Python", nbconvert); without markers (a plain
+module, Colab's "Download .py") the file is one cell. IPython magics and ``!`` shell lines
+cannot run in plain Python, so they are neutralised here, in the trusted process, as plain
+text; nbconvert's ``get_ipython().run_line_magic(...)`` calls are answered in the child.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ SUFFIXES = (".ipynb", ".py")
 MAX_BYTES = 5 << 20
 _MAGIC = re.compile(r"^(\s*)(?:[%!]|\w[\w.]*\s*=\s*[%!])")
 _CELL_MAGICS_KEPT = ("%%time", "%%timeit", "%%capture")
-_PERCENT_CELL = re.compile(r"^# %%.*$", re.MULTILINE)
+_CELL_MARKER = re.compile(r"^(?:# %%.*|# In\[[ \d]*\]:[ \t]*)$", re.MULTILINE)
 
 
 class SubmissionError(Exception):
@@ -72,8 +75,13 @@ def read_cells(path: Path) -> list[str]:
         raise SubmissionError("the file is not text (it contains NUL bytes)")
     text = text.removeprefix("\ufeff")  # a byte order mark, as some editors write
     if path.suffix == ".py":
-        return [neutralise(c) for c in _PERCENT_CELL.split(text) if c.strip()]
+        return [neutralise(c) for c in _CELL_MARKER.split(text) if _has_code(c)] or [""]
     return _notebook_cells(text)
+
+
+def _has_code(section: str) -> bool:
+    """Whether a section of a script holds more than comments (a markdown cell, a header)."""
+    return any(line.strip() and not line.lstrip().startswith("#") for line in section.splitlines())
 
 
 def _notebook(text: str) -> dict:

@@ -5,7 +5,11 @@
 - The ``submission`` fixture is parametrized over the students: a proxy to a sandboxed
   child that loaded the student's code. Tests are grouped per student, and as soon as
   a student's last test has run, their ``results.json`` is written.
-- The ``grading`` fixture gives the checks the assignment, the seed and a per-test rng.
+- The ``grading`` fixture gives the checks the assignment, a per-test rng and the oracle:
+  what the answers are compared with. One suite runs with either oracle: the public one
+  (the assignment's, e.g. the lecture's formulas and numerical derivatives) for ``check``,
+  the hidden one (the reference folder's ``oracle.py``) for ``grade``. An oracle module
+  has ``make_oracle(assignment)``; the object it returns has ``hidden`` (a bool).
 
 Per-test facts (student, part, max score, name) go in ``user_properties``, so the raw
 pytest-json-report record carries everything the format converters need.
@@ -28,6 +32,7 @@ import pytest
 from autograder.config import KIT_ROOT, Assignment
 from autograder.formats.gradescope import write_results
 from autograder.loader import Submission, SubmissionError, read_cells
+from autograder.modules import load_module
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.host import SandboxUnavailable, open_host
 from autograder.sandbox.proxy import Answer
@@ -35,10 +40,12 @@ from autograder.sandbox.proxy import Answer
 
 @dataclass
 class Grading:
-    """What the checks may use besides the submission: the config and a fresh rng per test."""
+    """What the checks may use besides the submission: the config, a fresh rng per test and
+    the oracle (public or hidden)."""
 
     assignment: Assignment
     rng: np.random.Generator
+    oracle: object
 
 
 class StudentCode:
@@ -60,13 +67,16 @@ class StudentCode:
         return [self._explain(fn, a) for a in answers]
 
     def _explain(self, fn: str, answer: Answer) -> Answer:
-        """Say why a function is missing: the cell that should define it failed."""
-        if answer.error != f"{fn} is not defined":
-            return answer
+        """Say why a function is missing or a name undefined: a cell before it failed."""
         failed = [c for c in self.sandbox.cell_reports if not c.ok]
-        if failed:
-            cells = "; ".join(f"cell {c.index + 1}: {c.error}" for c in failed[:3])
+        if not failed:
+            return answer
+        cells = "; ".join(f"cell {c.index + 1}: {c.error}" for c in failed[:3])
+        if answer.error == f"{fn} is not defined":
             return Answer(error=f"{fn} is not defined ({cells})")
+        if answer.error.startswith("NameError"):
+            return Answer(error=f"{answer.error}; this follows from a cell that failed "
+                                f"before it ({cells})")
         return answer
 
 
@@ -74,10 +84,11 @@ class GradingPlugin:
     """Registered by the grade command; carries the batch's students, zygote and output."""
 
     def __init__(self, assignment: Assignment, submissions: list[Submission], out: Path,
-                 seed: int, limits: Limits, reference: Path, sandbox: str = "auto",
-                 allow_process: bool = False) -> None:
+                 seed: int, limits: Limits, reference: Path, oracle: Path,
+                 sandbox: str = "auto", allow_process: bool = False) -> None:
         self.assignment, self.submissions, self.out = assignment, submissions, out
-        self.reference = reference
+        self.reference, self.oracle_file = reference, oracle
+        self.oracle = None
         self.seed, self.limits = seed, limits
         self.sandbox, self.allow_process = sandbox, allow_process
         self.zygote = None  # a proven host of children: sandbox.Zygote or ProcessHost
@@ -91,6 +102,9 @@ class GradingPlugin:
         config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
         if str(self.assignment.folder) not in sys.path:  # checks import its public modules
             sys.path.insert(0, str(self.assignment.folder))
+        module = load_module(self.oracle_file, f"oracle_{self.oracle_file.parent.name}",
+                             register=True)
+        self.oracle = module.make_oracle(self.assignment)
         try:
             self.zygote = open_host(hidden_folders(self.reference, self.out, self.submissions),
                                     self.sandbox, self.allow_process)
@@ -153,7 +167,8 @@ class GradingPlugin:
             yield StudentCode(sub.student, None, f"the submission could not be read: {err}")
             return
         files = [self.assignment.folder / f for f in self.assignment.support_files]
-        with Sandbox(self.zygote, cells, files, self.limits) as sandbox:
+        with Sandbox(self.zygote, cells, files, self.limits,
+                     self.assignment.importable) as sandbox:
             try:
                 sandbox.start()
             except Exception as err:  # noqa: BLE001 - the child is untrusted; say why
@@ -172,7 +187,8 @@ class GradingPlugin:
         sub = getattr(request.node, "callspec", None)
         sub = sub.params.get("submission") if sub is not None else None
         digest = _digest(sub.path) if isinstance(sub, Submission) else 0
-        return Grading(self.assignment, np.random.default_rng([self.seed, key, digest]))
+        return Grading(self.assignment, np.random.default_rng([self.seed, key, digest]),
+                       self.oracle)
 
 
 SYSTEM_FOLDERS = {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run",

@@ -1,10 +1,12 @@
-"""The public checks: run an assignment's ``public_checks.py`` on notebooks, one result per check.
+"""The public checks: an assignment's check suite with its public oracle, one result per check.
 
-The checks are ordinary pytest tests with ``@pytest.mark.part``, run by the same plugin,
-zygote and sandboxed children as the hidden grading, in a worker process (so a notebook
-kernel that asks for feedback keeps its own state). They are seeded with fresh entropy on
-every run. Trusted side: :func:`run_public_checks`; worker side: ``python -m autograder.public``
-with its job (JSON) on stdin.
+The checks are the suite the hidden grading runs (``checks`` in the config), ordinary pytest
+tests with ``@pytest.mark.part``, run by the same plugin, zygote and sandboxed children, in
+a worker process (so a notebook kernel that asks for feedback keeps its own state), but
+compared with the assignment's public oracle (``oracle`` in the config) instead of the
+reference, and seeded with fresh entropy on every run. Trusted side:
+:func:`run_public_checks`; worker side: ``python -m autograder.public`` with its job (JSON)
+on stdin.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from autograder.formats.gradescope import properties
 from autograder.loader import Submission
 from autograder.sandbox.host import asked_tier
 
-CHECKS_NAME = "public_checks.py"
 WORKER_SECONDS = 600
 
 
@@ -93,8 +94,9 @@ def resolve(notebook: Path | str | None = None, assignment: Path | str | None = 
                           "assignment's folder, or give --assignment")
     config = load_assignment(assignment)
     path = Path(notebook) if notebook is not None else config.notebook
-    if not (config.folder / CHECKS_NAME).is_file():
-        raise ConfigError(f"{config.folder}: no public checks ({CHECKS_NAME}) here")
+    for what, needed in (("checks", config.checks), ("public oracle", config.oracle)):
+        if not needed.is_file():
+            raise ConfigError(f"{config.folder}: no {what} ({needed.name}) here")
     return config, path
 
 
@@ -107,7 +109,7 @@ def run_public_checks(assignment: Assignment, submissions: list[Submission],
     """Run the public checks of ``parts`` (default: all) on each submission, in one worker.
 
     Returns each student's results in the order of the config's parts, then the file's.
-    ChecksError when the worker itself failed (a broken ``public_checks.py``, say, or no
+    ChecksError when the worker itself failed (a broken ``checks.py``, say, or no
     sandbox tier at all). ``sandbox``: the tier (default: $AUTOGRADER_SANDBOX, else the
     strongest the host offers, *process only* included: it is the student's own machine).
     """
@@ -120,7 +122,8 @@ def run_public_checks(assignment: Assignment, submissions: list[Submission],
         report = Path(tmp) / "report.json"
         job = {
             "assignment": str(assignment.folder),
-            "checks": str(assignment.folder / CHECKS_NAME),
+            "checks": str(assignment.checks),
+            "oracle": str(assignment.oracle),
             "submissions": [(s.student, str(s.path.resolve())) for s in submissions],
             "parts": parts,
             "out": str(Path(tmp) / "out"),
@@ -153,7 +156,7 @@ def run_public_checks(assignment: Assignment, submissions: list[Submission],
             results[result[0]].append(result[1])
     if not any(results.values()) and parts:
         raise ChecksError("the public checks ran no check: "
-                          f"{record.get('summary', {})} (see {CHECKS_NAME})")
+                          f"{record.get('summary', {})} (see {assignment.checks.name})")
     order = {p: i for i, p in enumerate(assignment.points)}
     return {s: sorted(r, key=lambda c: order[c.part]) for s, r in results.items()}
 
@@ -182,7 +185,7 @@ def _result(test: dict, assignment: Assignment) -> tuple[str, CheckResult] | Non
         max_score=max_score,
         message="" if status == "pass" else _message(test),
         test_code=nodeid.split("[", 1)[0],
-        filename=CHECKS_NAME,
+        filename=assignment.checks.name,
         line_no=int(test.get("lineno", 0)) + 1,
         duration=round(sum(float((test.get(stage) or {}).get("duration", 0.0))
                            for stage in ("setup", "call", "teardown")), 4),
@@ -217,7 +220,8 @@ def _worker(job: dict) -> int:
     submissions = [Submission(s, Path(p)) for s, p in job["submissions"]]
     hidden = KIT_ROOT / "reference"  # not needed here: hidden from the children if present
     plugin = GradingPlugin(assignment, submissions, Path(job["out"]), int(job["seed"]),
-                           Limits(), hidden, job.get("sandbox", "auto"), allow_process=True)
+                           Limits(), hidden, Path(job["oracle"]), job.get("sandbox", "auto"),
+                           allow_process=True)
     args = pytest_args(job["checks"], str(Path(job["checks"]).parent), job["report"],
                        ("collectors", "log", "streams", "warnings", "keywords"))
     return pytest.main(args, plugins=[_select_parts(job["parts"]), plugin])

@@ -1,10 +1,11 @@
 """``autograder release``: the student folder that becomes the GitHub Classroom template repository.
 
 Small steps, each one thing: copy the student's files (the stub notebook, the config, the
-public checks and the assignment modules they import), copy the engine, write the README,
-``pyproject.toml`` and the Classroom workflow, then audit the result. Nothing hidden goes
-in: no reference, no hidden checks, no misconception catalogue, no seed. The audit refuses
-a release in which a file imports ``reference`` or holds the hidden seed.
+check suite, its public oracle and the assignment modules they import), copy the engine,
+write the README, ``pyproject.toml`` and the Classroom workflow, then audit the result.
+Nothing hidden goes in: no reference, no hidden oracle, no misconception catalogue, no
+seed. The audit refuses a release in which a file imports ``reference``, holds the hidden
+seed or is a copy of a hidden file.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 
 from autograder.config import KIT_ROOT, Assignment, ConfigError, read_seed, read_toml
 from autograder.formats.classroom import step_id
-from autograder.public import CHECKS_NAME
 
 ENGINE = Path(__file__).resolve().parent
 ENGINE_LEFT_OUT = ("solved.py",)  # builds answer keys from a reference: instructors only
@@ -35,11 +35,13 @@ class ReleaseError(Exception):
 
 
 def assignment_files(assignment: Assignment) -> list[Path]:
-    """The notebook, the config, the support files, the public checks and their local imports."""
+    """The notebook, the config, the support files, the checks, the public oracle and their
+    local imports."""
     folder = assignment.folder
-    names = [assignment.notebook.name, "exercise.toml", *assignment.support_files, CHECKS_NAME]
-    todo = [folder / CHECKS_NAME]
-    while todo:  # the assignment's own modules that the public checks import, transitively
+    suite = [assignment.checks.name, assignment.oracle.name]
+    names = [assignment.notebook.name, "exercise.toml", *assignment.support_files, *suite]
+    todo = [folder / name for name in suite]
+    while todo:  # the assignment's own modules that the checks import, transitively
         tree = ast.parse(todo.pop().read_text(encoding="utf-8"))
         for module in _imported(tree):
             path = folder / f"{module.split('.')[0]}.py"
@@ -239,7 +241,7 @@ and gives points per part, with partial credit per check:
 
 You see the result under the *Actions* tab of your repository. Your instructor may grade
 the final version with further checks of the same functions. Do not edit the workflow,
-`public_checks.py`, `exercise.toml` or the `autograder/` folder: your instructor sees them
+`checks.py`, `exercise.toml` or the `autograder/` folder: your instructor sees them
 in your repository's history.
 """
 
@@ -294,16 +296,22 @@ def _check_target(assignment: Assignment, out: Path) -> None:
 
 
 def audit(out: Path) -> list[str]:
-    """What in ``out`` must not be released: imports of ``reference``, the hidden seed."""
+    """What in ``out`` must not be released: imports of ``reference``, the hidden seed, a
+    copy of a hidden file."""
     problems = []
     seed = _hidden_seed()
+    hidden = {p.read_bytes(): p.relative_to(HIDDEN_REFERENCE).as_posix()
+              for p in HIDDEN_REFERENCE.rglob("*") if p.is_file()}
     for path in sorted(out.rglob("*")):
         if not path.is_file():
             continue
         name = path.relative_to(out).as_posix()
         if name.split("/")[0] in ("reference", "checks"):
             problems.append(f"{name} is hidden")
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
+        if data in hidden:
+            problems.append(f"{name} is a copy of the hidden reference/{hidden[data]}")
+        text = data.decode("utf-8", errors="replace")
         if path.suffix == ".py":
             try:
                 imports = _imported(ast.parse(text))

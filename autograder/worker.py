@@ -1,4 +1,5 @@
-"""One grading worker: pytest over the hidden checks for a shard of the submissions.
+"""One grading worker: pytest over the assignment's checks, with the hidden oracle, for a
+shard of the submissions.
 
 Started by the grade command as ``python -m autograder.worker`` with its job (JSON) on
 stdin, so the seed never shows on a command line. Writes each student's results.json as
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.config import load_assignment
+from autograder.config import ORACLE_NAME, load_assignment
 from autograder.loader import Submission
 from autograder.plugin import GradingPlugin
 from autograder.sandbox import Limits
@@ -25,16 +26,18 @@ PR_SET_PDEATHSIG = 1
 
 
 def run(job: dict) -> int:
-    """Grade ``job["submissions"]`` with the checks in ``job["checks"]``."""
+    """Grade ``job["submissions"]`` with the assignment's checks and the reference's oracle."""
     assignment = load_assignment(job["assignment"])
     submissions = [Submission(s, Path(p)) for s, p in job["submissions"]]
     # AUTOGRADER_LIMITS (JSON, e.g. '{"call_seconds": 1}') overrides defaults; the job wins
     limits = {**json.loads(os.environ.get("AUTOGRADER_LIMITS") or "{}"), **job.get("limits", {})}
+    reference = Path(job["reference"])
     plugin = GradingPlugin(assignment, submissions, Path(job["out"]), int(job["seed"]),
-                           Limits(**limits), Path(job["reference"]), job.get("sandbox", "auto"),
+                           Limits(**limits), reference, reference / ORACLE_NAME,
+                           job.get("sandbox", "auto"),
                            allow_process=job.get("sandbox") == "process")
-    return pytest.main(pytest_args(job["checks"], job["checks"], job["report"]),
-                       plugins=[plugin])
+    return pytest.main(pytest_args(str(assignment.checks), str(assignment.folder),
+                                   job["report"]), plugins=[plugin])
 
 
 def pytest_args(checks: str, rootdir: str, report: str,

@@ -29,8 +29,10 @@ class Mistake:
     sigmoid_sign: bool = False        # σ(z) = 1 / (1 + e^(+z))
     prime_of_z: bool = False          # σ'(z) = z(1 − z)
     forward_transposed: bool = False  # z = Wᵀ a + b
+    no_forward_bias: bool = False     # z = W a
     no_output_sigmoid: bool = False   # a³ = z³
     cost_no_half: bool = False        # C = ‖y − a³‖²
+    cost_mean: bool = False           # C = mean((y − a³)²) / 2
     no_output_prime: bool = False     # δ³ = (a³ − y)
     prime_of_a: bool = False          # σ'(a) instead of σ'(z)
     factor_two: bool = False          # δ³ = 2 (a³ − y) ⊙ σ'(z³)
@@ -39,8 +41,10 @@ class Mistake:
     bp2_elementwise: bool = False     # δ² = (W³)ᵀ ⊙ δ³ ⊙ σ'(z²), a matrix
     bp4_elementwise: bool = False     # ∂C/∂W = δ ⊙ a
     bp4_transposed: bool = False      # ∂C/∂W = a δᵀ
-    no_bias_gradient: bool = False    # ∂C/∂b = 0, b never moves
+    no_bias_gradient: bool = False    # ∂C/∂b = 0
     update_sign: bool = False         # W ← W + η ∂C/∂W
+    update_skips_bias: bool = False   # b ← b
+    update_no_lr: bool = False        # W ← W − ∂C/∂W
 
     def sigmoid(self, z):
         return _sigmoid(-np.asarray(z)) if self.sigmoid_sign else _sigmoid(z)
@@ -55,14 +59,17 @@ class Mistake:
         w2, w3 = params["W2"], params["W3"]
         if self.forward_transposed:
             w2, w3 = w2.T, w3.T
-        z2 = w2 @ x + params["b2"]
+        b2, b3 = (0.0, 0.0) if self.no_forward_bias else (params["b2"], params["b3"])
+        z2 = w2 @ x + b2
         a2 = self.sigmoid(z2)
-        z3 = w3 @ a2 + params["b3"]
+        z3 = w3 @ a2 + b3
         a3 = z3 if self.no_output_sigmoid else self.sigmoid(z3)
         return {"z2": z2, "a2": a2, "z3": z3, "a3": a3}
 
     def cost(self, a3, y):
-        return (1.0 if self.cost_no_half else 0.5) * float(np.sum((y - a3) ** 2))
+        squares = (y - a3) ** 2
+        total = float(np.mean(squares)) if self.cost_mean else float(np.sum(squares))
+        return (1.0 if self.cost_no_half else 0.5) * total
 
     def backward(self, y, params, cache):
         sp3 = self.sigmoid_prime(cache["a3"] if self.prime_of_a else cache["z3"])
@@ -84,11 +91,11 @@ class Mistake:
         return grads
 
     def update(self, params, grads, lr):
-        sign = 1.0 if self.update_sign else -1.0
+        step = (1.0 if self.update_no_lr else lr) * (1.0 if self.update_sign else -1.0)
         new = {}
         for name in ("W2", "b2", "W3", "b3"):
-            moves = not (self.no_bias_gradient and name.startswith("b"))
-            new[f"new_{name}"] = params[name] + sign * lr * grads[name] if moves else params[name]
+            moves = not (self.update_skips_bias and name.startswith("b"))
+            new[f"new_{name}"] = params[name] + step * grads[name] if moves else params[name]
         return new
 
 
@@ -124,6 +131,12 @@ CATALOGUE = (
                   "BP1: δ³ = (a³ − y) ⊙ σ'(z³)", Mistake(error_sign=True)),
     Misconception("the bias gradient left out",
                   "BP3: ∂C/∂b^l_j = δ^l_j", Mistake(no_bias_gradient=True)),
+    Misconception("the biases not updated",
+                  "b^l ← b^l − η ∂C/∂b^l, in update", Mistake(update_skips_bias=True)),
+    Misconception("the learning rate η left out of the step",
+                  "W^l ← W^l − η ∂C/∂W^l, with η = lr", Mistake(update_no_lr=True)),
+    Misconception("the biases left out of the forward pass",
+                  "z^l = W^l a^(l−1) + b^l", Mistake(no_forward_bias=True)),
     Misconception("W used as Wᵀ in the forward pass",
                   "z^l = W^l a^(l−1) + b^l, with W[j, k] = w^l_jk from neuron k to neuron j",
                   Mistake(forward_transposed=True)),
@@ -136,4 +149,6 @@ CATALOGUE = (
                   "σ'(z) = σ(z)(1 − σ(z))", Mistake(prime_of_z=True)),
     Misconception("the cost without the ½",
                   "C = ½‖y − a³‖² = ½ Σ_j (y_j − a³_j)²", Mistake(cost_no_half=True)),
+    Misconception("a mean where the cost sums",
+                  "C = ½ Σ_j (y_j − a³_j)², a sum over the outputs", Mistake(cost_mean=True)),
 )

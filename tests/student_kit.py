@@ -84,15 +84,19 @@ SIGMOID_PLAIN = "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"  # overflow
 
 # The half-solved notebook of the classroom tests: σ, σ', forward, cost right; backward
 # with BP4 transposed; update right but in place. Points by hand, check by check:
-#   sigmoid 0.5 + 0.5, sigmoid_prime 0.5 + 0.5, forward 1 + 1, cost 1;
-#   backward: gradient check 0/3 (∂C/∂W wrong), δ = ∂C/∂z 2/2 (δ's right),
-#             BP3/BP4 from the δ's 0/1, names/shapes/finite 1/1            -> 3 / 7
-#   update: the rule 1/1, inputs untouched 0/1                             -> 1 / 2
-#   full_step: both 0/1 (the gradient is wrong)                            -> 0 / 2
+#   sigmoid 0.5 + 0.5, sigmoid_prime 0.5 + 0.5, forward 1 + 1 (+ inputs untouched 0/0),
+#   cost 1;
+#   backward: δ³ 1, δ² 1, ∂C/∂W³ 0, ∂C/∂b³ 1, ∂C/∂W² 0, ∂C/∂b² 1 (a W is transposed,
+#             the δ's and b's are right), gradient check 0, inputs untouched 0/0 -> 4 / 7
+#   update: the rule 2/2 (the values are right), inputs untouched 0/0 (fails) -> 2 / 2
+#   full_step: 0/2 (the gradient is wrong)                                    -> 0 / 2
 HALF_SOLVED = {"backward": BACKWARD_BP4_TRANSPOSED, "update": UPDATE_IN_PLACE}
 HALF_SOLVED_SCORES = {
-    "sigmoid": [0.5, 0.5], "sigmoid_prime": [0.5, 0.5], "forward": [1, 1], "cost": [1],
-    "backward": [0, 2, 0, 1], "update": [1, 0], "full_step": [0, 0],
+    "sigmoid": [0.5, 0.5], "sigmoid_prime": [0.5, 0.5], "forward": [1, 1, 0], "cost": [1],
+    "backward": [1, 1, 0, 1, 0, 1, 0, 0], "update": [2, 0], "full_step": [0],
+}
+HALF_SOLVED_FAILS = {  # the failing checks, by position (0-point checks pass or fail too)
+    "backward": [2, 4, 6], "update": [1], "full_step": [0],
 }
 
 
@@ -140,6 +144,20 @@ def hard_coded_notebook() -> NotebookNode:
         forward=f"def forward(x, params):\n    return {literal(cache)}\n",
         backward=f"def backward(y, params, cache):\n    return {literal(grads)}\n",
     )
+
+
+def copy_public_files(folder: Path) -> list[Path]:
+    """The assignment's released files but the notebook (config, support files, checks,
+    public oracle and what they import) copied into ``folder``."""
+    from autograder.config import load_assignment
+    from autograder.release import assignment_files
+
+    config = load_assignment(ASSIGNMENT)
+    copied = []
+    for path in assignment_files(config):
+        if path != config.notebook:
+            copied.append(Path(shutil.copy(path, folder / path.name)))
+    return copied
 
 
 def write(nb: NotebookNode, path: Path) -> Path:

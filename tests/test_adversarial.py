@@ -395,7 +395,7 @@ def test_the_batch_completes_and_every_submission_has_a_valid_results_json(batch
     for path in batch.students:
         data = results(batch, path.stem)
         jsonschema.validate(data, schema)
-        assert len(data["tests"]) == 17, path.stem
+        assert len(data["tests"]) == 19, path.stem
         failed = [t for t in data["tests"] if t["status"] == "failed"]
         assert all(t["output"].strip() for t in failed), f"{path.stem}: a zero without a reason"
     graded = {line.split(",")[0] for line in

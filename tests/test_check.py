@@ -36,25 +36,25 @@ from autograder.config import load_assignment
 from autograder.formats.feedback import html_table, text_table
 from autograder.loader import Submission
 from autograder.public import CheckResult, check_notebook, run_public_checks
+from autograder.release import assignment_files
 from autograder.student import check, parts_named, run_check, unsaved_warnings
 
+ASSIGNMENT_CONFIG = load_assignment(ASSIGNMENT)
+PUBLIC_FILES = [p for p in assignment_files(ASSIGNMENT_CONFIG) if p != ASSIGNMENT_CONFIG.notebook]
 PUBLIC_SIDE = [
-    ASSIGNMENT / "public_checks.py", ASSIGNMENT / "gradcheck.py", ASSIGNMENT / "exercise.py",
-    ASSIGNMENT / "checking.py",
+    *(p for p in PUBLIC_FILES if p.suffix == ".py"),
     *(ROOT / "autograder" / name for name in (
         "public.py", "student.py", "cli_public.py", "release.py", "__init__.py",
         "formats/classroom.py", "formats/feedback.py")),
 ]
-ASSIGNMENT_CONFIG = load_assignment(ASSIGNMENT)
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
     """Notebooks, one mistake each, beside a copy of the assignment's public files."""
     folder = tmp_path_factory.mktemp("notebooks")
-    for name in ("exercise.toml", "exercise.py", "gradcheck.py", "checking.py",
-                 "public_checks.py"):
-        shutil.copy(ASSIGNMENT / name, folder / name)
+    for path in PUBLIC_FILES:
+        shutil.copy(path, folder / path.name)
     solved = solved_notebook()
     notebooks = {
         "backprop": solved,
@@ -114,7 +114,7 @@ def test_public_side_never_imports_or_reads_the_reference():
 
 
 def test_public_checks_mark_every_check_with_a_part_of_the_config():
-    tree = ast.parse((ASSIGNMENT / "public_checks.py").read_text(encoding="utf-8"))
+    tree = ast.parse(ASSIGNMENT_CONFIG.checks.read_text(encoding="utf-8"))
     parts = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
@@ -143,48 +143,52 @@ def test_stub_fails_every_check_with_not_implemented(results):
 
 def test_hard_coded_exercise_numbers_fail_forward_and_backward(results):
     hard = results["hard_coded"]
-    composition, cache = hard["forward"]
-    assert not composition.passed and "random network" in composition.message
-    assert "relative error" in composition.message
-    assert not cache.passed  # a¹ is not the x it was given
-    gradient_check, deltas, from_deltas, returns = hard["backward"]
+    exercise, random, untouched = hard["forward"]
+    assert exercise.passed  # the exercise's own numbers are right there ...
+    assert not random.passed and "random network" in random.message  # ... and nowhere else
+    assert "a¹ has wrong values" in random.message and "relative error" in random.message
+    assert untouched.passed and untouched.max_score == 0
+    *quantities, gradient_check, _ = hard["backward"]
+    assert not any(c.passed for c in quantities)
     assert not gradient_check.passed and "finite differences" in gradient_check.message
-    assert not deltas.passed and not from_deltas.passed
-    assert returns.passed  # the names and shapes are right
-    assert score(hard["backward"]) == 1
+    assert score(hard["backward"]) == 0
     assert score(hard["sigmoid"]) == 1 and score(hard["cost"]) == 1
 
 
 def test_bp2_without_the_transpose_is_told_in_the_lecture_terms(results):
-    backward = results["bp2_not_transposed"]["backward"]
-    gradient_check, deltas = backward[0], backward[1]
-    assert not gradient_check.passed and not deltas.passed
+    delta3, delta2, w3, b3, w2, b2, gradient_check, _ = results["bp2_not_transposed"]["backward"]
+    assert [c.passed for c in (delta3, delta2, w3, b3, w2, b2)] == [True, False, True, True,
+                                                                   False, False]
+    assert not gradient_check.passed
     assert "∂C/∂W²" in gradient_check.message and "(W³)ᵀ" in gradient_check.message
-    assert "δ²" in deltas.message and "BP2" in deltas.message
-    assert "relative error" in deltas.message
+    assert "δ²" in delta2.message and "BP2" in delta2.message
+    assert "relative error" in delta2.message and delta2.message.startswith("backward(")
     assert score(results["bp2_not_transposed"]["forward"]) == 2
 
 
 def test_numerical_differentiation_is_caught_by_the_given_cache(results):
-    numerical = results["numerical"]["backward"]
-    gradient_check, deltas = numerical[0], numerical[1]
-    assert gradient_check.passed  # its gradients agree with its own forward and cost ...
-    assert not deltas.passed      # ... but not with the cache it was given
-    assert "cache" in deltas.message and "not backprop" in deltas.message
+    *quantities, gradient_check, _ = results["numerical"]["backward"]
+    assert gradient_check.passed  # its gradients agree with finite differences of C ...
+    for result in quantities:     # ... but not with the cache it was given, said by each check
+        assert not result.passed
+        assert "numerical differentiation" in result.message and "cache" in result.message
+    assert score(results["numerical"]["full_step"]) == 2  # a fresh forward pass is right there
 
 
 def test_other_single_mistakes(results):
     update = results["update_in_place"]["update"]
-    assert [c.passed for c in update] == [True, False]
+    assert [c.passed for c in update] == [True, False] and score(update) == 2
     assert "params['W2']" in update[1].message and "in place" in update[1].message
     forward = results["forward_transposed"]["forward"]
     assert not forward[0].passed and "W2 @ a1" in forward[0].message
+    assert score(results["forward_transposed"]["backward"]) == 7  # given a correct cache
     assert score(results["cost_without_half"]["cost"]) == 0
     assert "½" in results["cost_without_half"]["cost"][0].message
     assert score(results["cost_without_half"]["forward"]) == 2
     assert all(c.passed for c in results["sigmoid_plain"]["sigmoid"])  # right values suffice
     broken = results["syntax_error"]["backward"]
     assert score(broken) == 0 and "SyntaxError" in broken[1].message
+    assert "backward is not defined (cell" in broken[1].message
     assert score(results["syntax_error"]["forward"]) == 2  # the other cells still count
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.compare import as_shape, judge, rel_error
+from autograder.compare import Tolerance, as_shape, judge, rel_error
 
 RTOL, ATOL = 1e-7, 1e-12
+STRICT = Tolerance(RTOL, ATOL, float32="reject")
 
 
 @pytest.mark.parametrize("expected, actual, ok", [
@@ -25,22 +26,43 @@ RTOL, ATOL = 1e-7, 1e-12
     (0.0, 5e-9, False),                    # |diff| > atol, and rtol·0 = 0
 ])
 def test_near_misses_are_judged_by_the_formula(expected, actual, ok):
-    assert judge(np.array([actual, 1.0]), np.array([expected, 1.0]), RTOL, ATOL).ok is ok
+    assert judge(np.array([actual, 1.0]), np.array([expected, 1.0]), STRICT).ok is ok
 
 
 def test_nan_and_infinity_are_never_equal():
     for bad in (np.nan, np.inf):
-        verdict = judge(np.array([bad]), np.array([bad]), RTOL, ATOL)
+        verdict = judge(np.array([bad]), np.array([bad]), STRICT)
         assert not verdict.ok and "NaN or infinity" in verdict.problem
 
 
 def test_shapes_must_match_but_for_column_vectors():
-    assert judge(np.ones((2, 1)), np.ones(2), RTOL, ATOL).ok
-    assert "shape (3,)" in judge(np.ones(3), np.ones(2), RTOL, ATOL).problem
+    assert judge(np.ones((2, 1)), np.ones(2), STRICT).ok
+    assert "shape (3,)" in judge(np.ones(3), np.ones(2), STRICT).problem
     assert as_shape(np.ones((1, 2)), (2,)) is None
 
 
 def test_relative_error_is_max_abs_difference_over_max_abs_expected():
     assert rel_error(np.array([1.0, 2.5]), np.array([1.0, 2.0])) == pytest.approx(0.25)
-    verdict = judge(np.array([1.0, 2.5]), np.array([1.0, 2.0]), RTOL, ATOL)
+    verdict = judge(np.array([1.0, 2.5]), np.array([1.0, 2.0]), STRICT)
     assert verdict.rel_error == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("policy", ["accept", "reject"])
+def test_float32_rounding_is_a_precision_verdict_not_a_wrong_formula(policy):
+    """Float32 arithmetic leaves errors near 3e-8 absolute on values near 0.5 (a rounding
+    unit of float32 there is 6e-8); on an entry of 1e-4 that is far more than
+    atol + rtol·|e| = 1e-12 + 1e-11 allows, yet far less than the float32 band
+    atol + float32_rtol·max|e| = 1e-12 + 1e-4·0.5 ≈ 5e-5."""
+    tol = Tolerance(RTOL, ATOL, float32=policy)
+    expected = np.array([1e-4, 0.5])
+    verdict = judge(np.array([1e-4 + 2e-8, 0.5]), expected, tol)
+    assert verdict.float32
+    assert verdict.ok is (policy == "accept")
+    assert ("float32" in verdict.problem) is (policy == "reject")
+    wrong = judge(np.array([1e-4 + 1e-3, 0.5]), expected, tol)  # 1e-3 > 5e-5: a mistake
+    assert not wrong.ok and not wrong.float32 and wrong.problem == "has wrong values"
+
+
+def test_an_unknown_float32_policy_is_refused():
+    with pytest.raises(ValueError, match="accept, reject"):
+        Tolerance(RTOL, ATOL, float32="maybe")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from autograder.compare import Tolerance
 from autograder.config import Assignment, load_assignment
 from autograder.formats.grades_csv import grades_csv, read_all_results, write_grades_csv
 from autograder.formats.gradescope import part_scores, results, write_results
@@ -34,7 +35,8 @@ EXAMPLES = ROOT / "examples" / "submissions"
 
 TOY = Assignment(folder=Path("toy"), name="toy", title="Toy", notebook=Path("toy/toy.ipynb"),
                  support_files=(), points={"alpha": 3.0, "beta": 1.0, "gamma": 7.0},
-                 rtol=1e-7, atol=1e-12)
+                 tolerance=Tolerance(1e-7, 1e-12), checks=Path("toy/checks.py"),
+                 oracle=Path("toy/oracle.py"), imports=None)
 
 
 def entry(nodeid: str, student: str, part: str, max_score: float, outcome: str,

@@ -49,14 +49,16 @@ PARTS = ("sigmoid", "sigmoid_prime", "forward", "cost", "backward", "update", "f
 HEADER = ",".join(("student", *PARTS, "total", "max_score"))
 MAX_SCORE = 16
 FULL = (1, 1, 2, 1, 7, 2, 2)
-CHECKS = (  # the 17 hidden checks, by function name, in the order they run
+CHECKS = (  # the 19 checks, by function name, in the order they run
     "test_sigmoid_values", "test_sigmoid_extremes",
     "test_sigmoid_prime_values", "test_sigmoid_prime_extremes",
     "test_forward_exercise", "test_forward_random", "test_cost",
     "test_backward_delta3", "test_backward_delta2", "test_backward_W3", "test_backward_b3",
     "test_backward_W2", "test_backward_b2", "test_backward_gradient_check",
-    "test_update_rule", "test_update_inputs_untouched", "test_full_step",
+    "test_update_rule", "test_forward_inputs_untouched", "test_backward_inputs_untouched",
+    "test_update_inputs_untouched", "test_full_step",
 )
+FULL_STEP = {"test_full_step"}
 
 # The designed scores of the bundled examples, per part, in PARTS order.
 EXAMPLE_SCORES = {
@@ -72,25 +74,26 @@ EXAMPLE_SCORES = {
     # are not symmetric); the gradient check fails on ∂C/∂W²: 3/7. full_step moves W², b²
     # the wrong way: 0/2.
     "w3_not_transposed": (1, 1, 2, 1, 3, 2, 0),
-    # W ← W + η ∂C/∂W: the rule check fails, the new arrays leave the inputs untouched
-    # (1/2); full_step's new params are wrong (0/2); backward is the reference's (7/7).
+    # W ← W + η ∂C/∂W: the rule check fails (0/2; leaving the inputs untouched is worth
+    # nothing); full_step's new params are wrong (0/2); backward is right (7/7).
     "update_adds_gradient": (1, 1, 2, 1, 7, 0, 0),
     # backward and update raise NotImplementedError: every check calling them fails.
     "unfinished": (1, 1, 2, 1, 0, 0, 0),
     # not valid JSON: nothing can run.
     "broken": (0, 0, 0, 0, 0, 0, 0),
 }
-# The checks each example fails, from the same reasoning (the rest must pass).
-BACKWARD = {c for c in CHECKS if c.startswith("test_backward")}
+# The checks each example fails, from the same reasoning (the rest must pass); a function
+# that raises fails its 0-point "untouched" check too (nothing was seen).
+BACKWARD = {c for c in CHECKS if c.startswith("test_backward") and "untouched" not in c}
 EXAMPLE_FAILS = {
     "correct": set(),
     "correct_script": set(),
-    "forgot_output_sigma_prime": BACKWARD | {"test_full_step"},
+    "forgot_output_sigma_prime": BACKWARD | FULL_STEP,
     "w3_not_transposed": {"test_backward_delta2", "test_backward_W2", "test_backward_b2",
-                          "test_backward_gradient_check", "test_full_step"},
-    "update_adds_gradient": {"test_update_rule", "test_full_step"},
-    "unfinished": BACKWARD | {"test_update_rule", "test_update_inputs_untouched",
-                              "test_full_step"},
+                          "test_backward_gradient_check", *FULL_STEP},
+    "update_adds_gradient": {"test_update_rule", *FULL_STEP},
+    "unfinished": BACKWARD | {"test_backward_inputs_untouched", "test_update_rule",
+                              "test_update_inputs_untouched", *FULL_STEP},
     "broken": set(CHECKS),
 }
 
@@ -224,7 +227,8 @@ def test_example_feedback_says_what_went_wrong(graded):
     assert "σ' missing at the output layer" in outputs("forgot_output_sigma_prime")
     assert "(W³)ᵀ" in outputs("w3_not_transposed")
     assert "sign error in the update" in outputs("update_adds_gradient")
-    assert "NotImplementedError" in outputs("unfinished")
+    assert "backward is not implemented yet: implement BP1 to BP4" in outputs("unfinished")
+    assert "NotImplementedError" not in outputs("unfinished")
     assert "invalid JSON" in outputs("broken")
 
 
@@ -352,15 +356,14 @@ HOSTILE = {
     # an infinite loop in backward's cell: the cell is stopped, backward never defined.
     # update (given the reference's gradients) is unaffected; full_step needs backward.
     "hangs_in_backward_cell": (1, 1, 2, 1, 0, 2, 0),
-    # sys.exit() in cost's cell: cost undefined. The six backward checks do not call cost;
-    # the gradient check does (finite differences of the student's cost): 6/7.
-    # full_step (forward, backward, update) does not call cost: 2/2.
-    "sys_exit_in_cost_cell": (1, 1, 2, 0, 6, 2, 2),
+    # sys.exit() in cost's cell: cost undefined. No backward check calls it (the gradient
+    # check differentiates the oracle's cost): 7/7. full_step does not call cost: 2/2.
+    "sys_exit_in_cost_cell": (1, 1, 2, 0, 7, 2, 2),
     # os._exit(0) in update's cell kills the child: restarted without that cell.
     "os_exit_in_update_cell": (1, 1, 2, 1, 7, 0, 0),
     # an exception in forward's cell: forward undefined. The backward checks get the
-    # reference's cache (6/7); the gradient check and full_step need forward.
-    "raises_in_forward_cell": (1, 1, 0, 1, 6, 2, 0),
+    # oracle's cache and the gradient check its forward (7/7); full_step needs forward.
+    "raises_in_forward_cell": (1, 1, 0, 1, 7, 2, 0),
     # controls: the reference itself, as a notebook solved now and as its own .py file
     "reference_notebook": FULL,
     "reference_module": FULL,
@@ -454,10 +457,10 @@ def test_students_whose_files_share_a_name_are_graded_apart(tmp_path):
 
 
 def test_a_crashing_grader_worker_is_reported_not_hidden(tmp_path):
-    """A hidden check that does not even import: exit 1, the reason, nobody marked graded."""
+    """A hidden oracle that does not even import: exit 1, the reason, nobody marked graded."""
     broken = tmp_path / "reference"
     shutil.copytree(ROOT / "reference", broken)
-    with open(broken / "checks" / "test_backprop.py", "a", encoding="utf-8") as f:
+    with open(broken / "oracle.py", "a", encoding="utf-8") as f:
         f.write("\ndef broken(:\n")
     out = tmp_path / "out"
     run = grade_cli(EXAMPLES / "correct.ipynb", "--reference", broken, "--out", out)
@@ -478,7 +481,7 @@ def forward(x, params):
 
 def _leaked_inputs(out: Path, student: str) -> str:
     data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
-    random = "forward: z², a², z³, a³ of random"
+    random = "forward: the cache a¹, z², a², z³, a³ of random"
     test = next(t for t in data["tests"] if t["name"].startswith(random))
     return test["output"]
 

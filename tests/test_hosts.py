@@ -138,7 +138,7 @@ def test_check_works_with_process_only_forced(tmp_path):
                              "--json"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert solved.returncode == 0, solved.stderr
     results = json.loads(solved.stdout)["results"]
-    assert len(results) == 15 and all(r["status"] == "pass" for r in results)
+    assert len(results) == 19 and all(r["status"] == "pass" for r in results)
     stubs = subprocess.run([sys.executable, "-m", "autograder.cli", "check", "--json",
                             str(ROOT / "assignments" / "backprop" / "backprop.ipynb")],
                            cwd=ROOT, capture_output=True, text=True, env=env)

@@ -8,7 +8,8 @@ its name must appear in the feedback of some failed check.
 
 Which checks call what (see also tests/test_grade.py): the six backward checks call only
 the student's backward, on the *reference's* cache; the backward gradient check compares
-the student's backward with finite differences of the student's own forward and cost;
+the student's backward (on the reference's cache) with finite differences of the
+reference's forward and cost, so a forward or cost mistake costs no backward point;
 the update rule check gets the reference's gradients; full_step chains the student's
 forward, backward and update. The student's backward calls the student's sigmoid_prime,
 which calls the student's sigmoid; forward calls sigmoid.
@@ -61,6 +62,14 @@ PATCHES: dict[str, list[tuple[str, str]]] = {
     # the lecture's y(1 − y) with z in place of y = σ(z)
     "prime_of_z": [("s = sigmoid(z)", "s = z")],
     "cost_no_half": [("return 0.5 * float(", "return float(")],
+    "cost_mean": [("0.5 * float(np.sum(", "0.5 * float(np.mean(")],
+    "no_forward_bias": [('params["W2"] @ a1 + params["b2"]', 'params["W2"] @ a1'),
+                        ('params["W3"] @ a2 + params["b3"]', 'params["W3"] @ a2')],
+    "update_skips_bias": [('return {name: params[name] - lr * grads[name] for name in ("W2", '
+                           '"b2", "W3", "b3")}',
+                           'return {name: params[name] - lr * grads[name] if name[0] == "W" '
+                           'else params[name] for name in ("W2", "b2", "W3", "b3")}')],
+    "update_no_lr": [("params[name] - lr * grads[name]", "params[name] - grads[name]")],
 }
 
 # Points per part (PARTS order) each misconception must keep, with the reasoning.
@@ -81,8 +90,8 @@ EXPECTED: dict[str, tuple[float, ...]] = {
     "bp4_elementwise": (1, 1, 2, 1, 4, 2, 0),
     # ∂C/∂W = a δᵀ: both weight gradients transposed (not symmetric), deltas and biases right.
     "bp4_transposed": (1, 1, 2, 1, 4, 2, 0),
-    # W + η ∂C/∂W: the rule check fails; new arrays, so inputs untouched passes (1/2).
-    "update_sign": (1, 1, 2, 1, 7, 0, 0),  # "inputs untouched" is feedback only
+    # W + η ∂C/∂W: the rule check fails (0/2: "inputs untouched" is feedback only).
+    "update_sign": (1, 1, 2, 1, 7, 0, 0),
     # every backward quantity doubled; the student's cost keeps the ½, so the gradient
     # check fails too.
     "factor_two": (1, 1, 2, 1, 0, 2, 0),
@@ -91,25 +100,29 @@ EXPECTED: dict[str, tuple[float, ...]] = {
     # ∂C/∂b³ = ∂C/∂b² = 0: two checks fail, and the gradient check fails at ∂C/∂b³
     # (relative error 1); δ³, δ², ∂C/∂W³, ∂C/∂W² right. full_step: b never moves.
     "no_bias_gradient": (1, 1, 2, 1, 4, 2, 0),
-    # z = Wᵀa + b: forward wrong (0/2). backward (correct, given the reference's cache)
-    # 6/6, but for the student's transposed network ∂C/∂W³ = a²(δ³)ᵀ ≠ δ³(a²)ᵀ, so the
-    # gradient check fails; full_step starts from the wrong forward.
-    "forward_transposed": (1, 1, 0, 1, 6, 2, 0),
-    # a³ = z³: forward's a³ wrong; backward given the reference's cache right; against
-    # the student's own linear output, finite differences give (a³ − y) without σ'(z³):
-    # the gradient check fails; full_step starts from the wrong a³.
-    "no_output_sigmoid": (1, 1, 0, 1, 6, 2, 0),
-    # σ(−z): sigmoid wrong. σ(−z)(1 − σ(−z)) = σ(z)(1 − σ(z)): sigmoid_prime right, so are
-    # the six backward checks; forward wrong; the student's own network σ(−z) has
-    # derivative −σ'(z), so the gradient check fails (sign); full_step: wrong forward.
-    "sigmoid_sign": (0, 1, 0, 1, 6, 2, 0),
+    # z = Wᵀa + b: forward wrong (0/2); backward (correct, given the reference's cache,
+    # checked against the reference's forward) 7/7; full_step starts from the wrong forward.
+    "forward_transposed": (1, 1, 0, 1, 7, 2, 0),
+    # a³ = z³: forward's a³ wrong; backward right (7/7); full_step from the wrong a³.
+    "no_output_sigmoid": (1, 1, 0, 1, 7, 2, 0),
+    # σ(−z): sigmoid wrong. σ(−z)(1 − σ(−z)) = σ(z)(1 − σ(z)): sigmoid_prime right, so is
+    # backward (7/7); forward wrong; full_step: wrong forward.
+    "sigmoid_sign": (0, 1, 0, 1, 7, 2, 0),
     # σ'(z) = z(1 − z): sigmoid_prime wrong, hence every backward quantity; forward and
     # cost right.
     "prime_of_z": (1, 0, 2, 1, 0, 2, 0),
-    # C = ‖y − a³‖²: cost wrong; backward (with ½) right on the reference's cache, but it is
-    # half the finite differences of the student's own cost: the gradient check fails.
-    # full_step does not use cost.
-    "cost_no_half": (1, 1, 2, 0, 6, 2, 2),
+    # C = ‖y − a³‖²: cost wrong, nothing else (no backward check and no step uses it).
+    "cost_no_half": (1, 1, 2, 0, 7, 2, 2),
+    # C as a mean over the two outputs: cost wrong (half the sum), nothing else.
+    "cost_mean": (1, 1, 2, 0, 7, 2, 2),
+    # z = W a: forward wrong (z² lacks b²); backward given a correct cache 7/7; full_step
+    # starts from the wrong forward.
+    "no_forward_bias": (1, 1, 0, 1, 7, 2, 0),
+    # b ← b: the rule check fails on the biases; backward right; the step leaves b.
+    "update_skips_bias": (1, 1, 2, 1, 7, 0, 0),
+    # W − ∂C/∂W: the rule fails whenever η ≠ 1 (the exercise's η = 0.5, random η drawn
+    # from [0.05, 2]); the step too.
+    "update_no_lr": (1, 1, 2, 1, 7, 0, 0),
 }
 
 
@@ -184,6 +197,29 @@ def test_a_misconception_loses_exactly_its_parts(graded, name):
 def test_a_misconception_is_named_in_the_feedback(graded, name):
     failed = [t["output"] for t in results(graded, name)["tests"] if t["status"] == "failed"]
     assert any(NAMES[name] in text for text in failed), failed
+
+
+# Which of the student's functions a full step finds wrong first (forward, then backward's
+# gradients, then update), by which function each patch changes and what calls it.
+STEP_BLAME = {
+    **dict.fromkeys(("no_output_prime", "prime_of_a", "bp2_not_transposed", "bp2_elementwise",
+                     "bp4_elementwise", "bp4_transposed", "factor_two", "error_sign",
+                     "no_bias_gradient", "prime_of_z"), "backward(y, params, cache)"),
+    **dict.fromkeys(("forward_transposed", "no_output_sigmoid", "sigmoid_sign",
+                     "no_forward_bias"), "forward(x, params)"),
+    **dict.fromkeys(("update_sign", "update_skips_bias", "update_no_lr"),
+                    "update(params, grads, lr)"),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_a_wrong_step_names_the_function_that_is_wrong(graded, name):
+    steps = [t["output"] for t in results(graded, name)["tests"]
+             if "full_step" in t["tags"] and t["status"] == "failed"]
+    if name.startswith("cost"):
+        assert not steps  # a step does not use cost
+        return
+    assert steps and all(f"goes wrong in {STEP_BLAME[name]}" in text for text in steps), steps
 
 
 # A number in feedback, e.g. 12, 0.35, 1.2e-05, -3. Unicode superscripts (W³) are not \d.

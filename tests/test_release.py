@@ -19,6 +19,7 @@ from student_kit import (
     REFERENCE,
     ROOT,
     build_release,
+    copy_public_files,
     installed_release,
     reference_module,
     solved_notebook,
@@ -32,8 +33,8 @@ from autograder.release import ReleaseError, audit
 from autograder.release import build_release as build_into
 from autograder.solved import public_functions, split_function
 
-STUDENT_FILES = {"backprop.ipynb", "exercise.toml", "exercise.py", "gradcheck.py",
-                 "checking.py", "public_checks.py", "README.md", "pyproject.toml", ".gitignore",
+STUDENT_FILES = {"backprop.ipynb", "exercise.toml", "exercise.py", "checks.py", "cases.py",
+                 "feedback.py", "lecture.py", "README.md", "pyproject.toml", ".gitignore",
                  ".github/workflows/classroom.yml"}
 
 
@@ -62,8 +63,8 @@ def test_release_holds_the_student_files_and_the_engine_only(release):
     assert engine <= kit_engine
     assert engine == kit_engine - {"autograder/solved.py"}  # the answer-key builder stays home
     parts = {part for n in names for part in Path(n).parts} | {Path(n).stem for n in names}
-    for hidden in ("reference", "checks", "misconceptions", "grading.toml", "judging",
-                   "conftest", "test_backprop", "make_notebook", "solved"):
+    for hidden in ("reference", "oracle", "misconceptions", "grading.toml", "make_notebook",
+                   "solved"):
         assert hidden not in parts, hidden
 
 
@@ -139,9 +140,7 @@ def test_the_audit_catches_what_would_leak(release, tmp_path):
 def test_release_refuses_a_notebook_with_solutions_and_a_foreign_folder(tmp_path, capsys):
     folder = tmp_path / "assignment"
     folder.mkdir()
-    for name in ("exercise.toml", "exercise.py", "gradcheck.py", "checking.py",
-                 "public_checks.py"):
-        (folder / name).write_bytes((ASSIGNMENT / name).read_bytes())
+    copy_public_files(folder)
     write(solved_notebook(), folder / "backprop.ipynb")
     with pytest.raises(ReleaseError, match="BEGIN SOLUTION"):
         build_into(load_assignment(folder), tmp_path / "out")
@@ -179,7 +178,7 @@ def test_the_installed_engine_is_the_released_one(installed, tmp_path):
     grade = installed.run([str(installed.bin / "autograder"), "grade", "--assignment", "."],
                           cwd=installed.release)
     assert grade.returncode == 2
-    assert "no hidden checks" in grade.stderr
+    assert "no hidden oracle" in grade.stderr
 
 
 def test_installed_check_fails_every_part_of_the_stub_as_not_implemented(installed):

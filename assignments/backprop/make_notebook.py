@@ -74,6 +74,14 @@ The last cell runs one step on the exercise and prints every number (9 decimals)
 can compare it with your calculation by hand. To check a function against the grader, run
 `from autograder import check; check("backward")` in a cell, or `autograder check` in a
 terminal in this folder.
+
+## How your work is graded
+
+Each function is graded on its own, given correct inputs (your `backward` gets a correct
+cache, your `update` correct gradients), so one mistake costs only the parts it touches.
+Answers are compared to about 7 significant digits ($|a - e| \le {atol} + {rtol}\,|e|$);
+{precision} You may import Python's standard library and {imports}; any other import
+fails its cell, with a message that names it.
 """
 
 SETUP = """import numpy as np
@@ -88,8 +96,8 @@ PARTS: dict[str, tuple[str, list[str]]] = {
         r"""### 1. `sigmoid(z)`
 
 The activation function of both layers, elementwise: $\sigma(z) = \dfrac{1}{1 + e^{-z}}$.
-`z` is a float or an array; return an array of the same shape. The result must stay
-finite and warning-free for any float, even $z = -1000$ where `np.exp(-z)` overflows.
+`z` is a 1-D array; return an array of the same shape. The result must stay finite for
+any float, even $z = -1000$ where `np.exp(-z)` overflows (with a warning).
 Hint: $e^{-|z|}$ never overflows, and $\sigma(z) = \dfrac{e^{z}}{1 + e^{z}}$ is an equal
 form for $z < 0$ (mind that `np.where` computes both of its branches).""",
         ["σ(z) = 1 / (1 + e^(−z)), elementwise"],
@@ -179,8 +187,19 @@ def intro_text(folder: Path) -> str:
     sizes = "-".join(str(len(table[name])) for name in ("x", "b2", "b3"))
     y = [float(t) for t in table["y"]]
     target = f"{y[0]}$ on every output" if len(set(y)) == 1 else f"({', '.join(map(str, y))})$"
+    config = load_assignment(folder)
+    precision = {
+        "accept": "answers computed in float32 (`np.float32` arrays) count as right when they "
+                  "are off by float32's rounding only, though float64, NumPy's default, is "
+                  "the precision to use.",
+        "reject": "compute in float64, NumPy's default: answers computed in float32 "
+                  "(`np.float32` arrays) are too coarse and fail, with a message that says so.",
+    }[config.tolerance.float32]
+    imports = ", ".join(f"`{name}`" for name in config.imports or ()) or "nothing else"
     return INTRO.format(title=raw["assignment"]["title"], sizes=sizes, target=target,
-                        eta=f"{table['learning_rate']:g}")
+                        eta=f"{table['learning_rate']:g}", rtol=f"{config.tolerance.rtol:g}",
+                        atol=f"{config.tolerance.atol:g}", precision=precision,
+                        imports=imports)
 
 
 def build_notebook(reference: ModuleType, folder: Path = HERE) -> NotebookNode:

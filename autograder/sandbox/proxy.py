@@ -110,8 +110,9 @@ class Sandbox:
     """One submission, running in a child process forked from the zygote."""
 
     def __init__(self, zygote: Zygote, cells: list[str], files: list[Path] = (),
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, imports: list[str] | None = None) -> None:
         self.zygote, self.cells, self.files = zygote, list(cells), list(files)
+        self.imports = imports  # what the cells may import besides the stdlib (None: any)
         self.limits = limits or Limits()
         self.cell_reports: list[CellReport] = []
         self.names: list[str] = []
@@ -144,7 +145,7 @@ class Sandbox:
             self._pid, self._sock = self.zygote.spawn(self._workdir, self.limits)
             try:
                 self._send({"op": "load", "cells": self.cells, "skip": sorted(self.skip),
-                            "timeout": self.limits.cell_seconds})
+                            "timeout": self.limits.cell_seconds, "imports": self.imports})
                 self._load()
                 return self.cell_reports
             except ChildLost as lost:

@@ -1272,7 +1272,7 @@ def entries() -> dict[str, tuple[bytes, dict]]:
        zero=["forward", "backward", "full_step"],
        full=["sigmoid", "sigmoid_prime", "cost", "update"])
     nb("honest_stubs", "the released notebook, nothing done", ipynb(released()), zero=ALL,
-       feedback=["NotImplementedError"])
+       feedback=["not implemented yet"], absent=["NotImplementedError"])
     py("mutate_inputs", "update changes params in place (W -= ...), an honest mistake: "
        "named in the feedback, worth no points", [correct, MUTATING_UPDATE], full=ALL,
        feedback=["in place"])
@@ -1305,16 +1305,16 @@ def entries() -> dict[str, tuple[bytes, dict]]:
                                            "backward"], feedback=["exited"])
     py("keyboard_interrupt", "raise KeyboardInterrupt at import and inside cost",
        [correct, KEYBOARD_CELL, KEYBOARD_IN_COST], honest="correct_script",
-       zero=["cost"], full=["sigmoid", "sigmoid_prime", "forward", "update", "full_step"],
-       scores={"backward": 6.0}, feedback=["KeyboardInterrupt"])
+       zero=["cost"], full=["sigmoid", "sigmoid_prime", "forward", "backward", "update",
+                            "full_step"], feedback=["KeyboardInterrupt"])
     py("signal_handlers", "SIGALRM/SIGTERM/SIGINT ignored; backward cancels the alarm and "
        "loops forever", [correct, SIGNALS, IGNORE_ALARM_BACKWARD], honest="correct_script",
        zero=["backward", "full_step"], full=["sigmoid", "sigmoid_prime", "forward", "cost",
                                              "update"], feedback=["time limit"])
     py("swallow_timeout", "forward loops forever and catches the grader's time-limit exception",
        [correct, SWALLOW_ALARM_FORWARD], honest="correct_script",
-       zero=["forward", "full_step"], full=["sigmoid", "sigmoid_prime", "cost", "update"],
-       scores={"backward": 6.0}, feedback=["time limit"])
+       zero=["forward", "full_step"], full=["sigmoid", "sigmoid_prime", "cost", "backward",
+                                            "update"], feedback=["time limit"])
 
     # -- fake results and the grader's files
     py("fake_output", "prints a Gradescope JSON with 16/16, 'All tests passed' and a pytest "
@@ -1385,12 +1385,12 @@ def entries() -> dict[str, tuple[bytes, dict]]:
                        "for k, v in {v}.items()}}",
            "update": "{{k: (e for e in np.ravel(v)) for k, v in {v}.items()}}"})],
        honest="correct_script", zero=["sigmoid", "sigmoid_prime", "cost", "update", "full_step"],
-       full=["forward"], scores={"backward": 6.0})
+       full=["forward", "backward"])
     py("wrong_shapes", "σ as a (1, n) row; ∂C/∂W flattened to (4,)", [honest_namespace(), wrappers({
         "sigmoid": "{v}[None, :]",
         "backward": "{{k: np.ravel(v) for k, v in {v}.items()}}"})],
        honest="correct_script", zero=["sigmoid", "full_step"],
-       full=["sigmoid_prime", "forward", "cost", "update"], scores={"backward": 5.0},
+       full=["sigmoid_prime", "forward", "cost", "update"], scores={"backward": 4.0},
        feedback=["has shape"])
 
     # -- numerical differentiation in place of backprop

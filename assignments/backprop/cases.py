@@ -1,0 +1,72 @@
+"""The cases the backprop checks try: the exercise network, random networks, random z.
+
+Public: students may read it. The public checks draw their cases with fresh entropy on
+every run; the hidden grading draws them from its seed and adds a few cases of its own
+(``hidden_only``), so a public pass is a true preview unless one of those fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PARAMS = ("W2", "b2", "W3", "b3")
+EXTREMES = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
+SHIFTED = "a cache given to backward (not a fresh forward pass from x)"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input of a check: its name in the feedback, its data, and whether only the
+    hidden grading tries it."""
+
+    name: str
+    data: dict
+    hidden_only: bool = False
+
+
+def random_network(rng: np.random.Generator, scale: float | None = None) -> dict:
+    """A 2-2-2 network: weights of a random scale in [0.3, 3], never symmetric; x, y, η."""
+    if scale is None:
+        scale = float(np.exp(rng.uniform(np.log(0.3), np.log(3.0))))
+    params = {"W2": rng.normal(0, scale, (2, 2)), "b2": rng.normal(0, 1, 2),
+              "W3": rng.normal(0, scale, (2, 2)), "b3": rng.normal(0, 1, 2)}
+    for name in ("W2", "W3"):
+        while abs(params[name][0, 1] - params[name][1, 0]) < 0.1:
+            params[name][0, 1] += rng.choice([-0.5, 0.5])
+    return {"x": rng.uniform(-1, 1, 2), "y": rng.uniform(0, 1, 2), "params": params,
+            "lr": float(rng.uniform(0.05, 2.0))}
+
+
+def exercise_network(ex) -> dict:
+    """The exercise of ``exercise.toml`` as a case's data."""
+    return {"x": ex.x, "y": ex.y, "params": ex.params, "lr": ex.learning_rate}
+
+
+def networks(ex, rng: np.random.Generator, hidden: bool, count: int = 3) -> list[Case]:
+    """The exercise network, ``count`` random networks, and for the hidden grading two more
+    random ones and a large-weight one (|z| up to about 20)."""
+    cases = [Case("the exercise network", exercise_network(ex))]
+    cases += [Case(f"random network {i + 1}", random_network(rng)) for i in range(count)]
+    if hidden:
+        cases += [Case(f"random network {count + i + 1}", random_network(rng), True)
+                  for i in range(2)]
+        cases.append(Case("a network with large weights", random_network(rng, 8.0), True))
+    return cases
+
+
+def random_zs(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    """1-D arrays z of varied magnitude (the contract: σ of a vector); hidden: one more."""
+    scales = (0.5, 2.0, 8.0, 20.0) if hidden else (0.5, 2.0, 8.0)
+    return [Case(f"random z {i + 1}", {"z": rng.normal(0, s, 6)}, i >= 3)
+            for i, s in enumerate(scales)]
+
+
+def shifted_cache(net: dict, rng: np.random.Generator, forward) -> dict:
+    """A cache that is a forward pass with z² shifted: ``forward`` of the same network with
+    b² moved, so a = σ(z) and z³ = W³ a² + b³ hold, but a fresh forward pass from the
+    parameters (numerical differentiation, or forward called again) does not give it."""
+    params = net["params"]
+    shift = rng.uniform(0.3, 0.8, 2) * rng.choice([-1, 1], 2)
+    return forward(net["x"], {**params, "b2": params["b2"] + shift})
