@@ -27,7 +27,7 @@ class Tolerance:
     rtol: float
     atol: float
     float32: str = "accept"  # "accept" | "reject"
-    float32_rtol: float = 1e-4
+    float32_rtol: float = 1e-3
 
     def __post_init__(self) -> None:
         if self.float32 not in FLOAT32_POLICIES:

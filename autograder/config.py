@@ -87,7 +87,7 @@ def load_assignment(folder: Path | str = BUNDLED_ASSIGNMENT) -> Assignment:
             points={str(k): float(v) for k, v in points.items()},
             tolerance=Tolerance(float(tol["rtol"]), float(tol["atol"]),
                                 str(tol.get("float32", "accept")),
-                                float(tol.get("float32_rtol", 1e-4))),
+                                float(tol.get("float32_rtol", 1e-3))),
             checks=folder / str(meta.get("checks", "checks.py")),
             oracle=folder / str(meta.get("oracle", "oracle.py")),
             imports=_imports(raw),

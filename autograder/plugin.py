@@ -95,6 +95,7 @@ class GradingPlugin:
         self._student_of: dict[str, str] = {}
         self._left: dict[str, int] = defaultdict(int)
         self._tests: dict[str, list[dict]] = defaultdict(list)
+        self._notes: dict[str, list[str]] = defaultdict(list)  # failed cells, per student
 
     # -- hooks
 
@@ -154,7 +155,8 @@ class GradingPlugin:
         if report.when == "teardown":
             self._left[student] -= 1
             if self._left[student] == 0:
-                write_results(self.out / student, self._tests.pop(student), self.assignment)
+                write_results(self.out / student, self._tests.pop(student), self.assignment,
+                              self._notes.pop(student, []))
 
     # -- fixtures
 
@@ -174,6 +176,8 @@ class GradingPlugin:
             except Exception as err:  # noqa: BLE001 - the child is untrusted; say why
                 yield StudentCode(sub.student, None, f"the submission could not be run: {err}")
                 return
+            self._notes[sub.student] = [f"cell {c.index + 1} failed: {c.error}"
+                                        for c in sandbox.cell_reports if not c.ok]
             yield StudentCode(sub.student, sandbox)
 
     @pytest.fixture

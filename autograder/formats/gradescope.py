@@ -33,8 +33,9 @@ def message(test: dict) -> str:
     return ""
 
 
-def results(tests: list[dict], assignment: Assignment) -> dict:
-    """One student's results.json object (Gradescope's schema)."""
+def results(tests: list[dict], assignment: Assignment, notes: list[str] = ()) -> dict:
+    """One student's results.json object (Gradescope's schema); ``notes`` (what went wrong
+    outside any check, e.g. a cell that failed) follow the points in its ``output``."""
     entries = []
     for number, test in enumerate(tests, start=1):
         props = properties(test)
@@ -55,6 +56,7 @@ def results(tests: list[dict], assignment: Assignment) -> dict:
     parts = part_scores(entries, assignment)
     lines = [f"{assignment.title}: {score:g} / {assignment.total_points:g} points"]
     lines += [f"  {part}: {got:g} / {assignment.points[part]:g}" for part, got in parts.items()]
+    lines += [f"Note: {note}" for note in notes]
     return {
         "score": score,
         "output": "\n".join(lines),
@@ -75,8 +77,9 @@ def part_scores(entries: list[dict], assignment: Assignment) -> dict[str, float]
     return {part: round(score, 6) for part, score in scores.items()}  # round the sums only
 
 
-def write_results(folder: Path, tests: list[dict], assignment: Assignment) -> dict:
+def write_results(folder: Path, tests: list[dict], assignment: Assignment,
+                  notes: list[str] = ()) -> dict:
     """Write ``folder/results.json`` atomically and return it."""
-    data = results(tests, assignment)
+    data = results(tests, assignment, notes)
     write_atomic(folder / RESULTS_NAME, json.dumps(data, indent=2) + "\n")
     return data

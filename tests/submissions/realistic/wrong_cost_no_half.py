@@ -1,0 +1,42 @@
+"""Assignment 3: backpropagation."""
+import numpy as np
+from exercise import load_exercise, step_table
+
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def sigmoid_prime(z):
+    return sigmoid(z) * (1.0 - sigmoid(z))
+
+
+def forward(x, params):
+    a1 = np.asarray(x, dtype=float)
+    z2 = params["W2"] @ a1 + params["b2"]
+    a2 = sigmoid(z2)
+    z3 = params["W3"] @ a2 + params["b3"]
+    a3 = sigmoid(z3)
+    return {"a1": a1, "z2": z2, "a2": a2, "z3": z3, "a3": a3}
+
+
+def cost(a3, y):
+    # squared error
+    return float(np.sum((y - a3) ** 2))
+
+
+def backward(y, params, cache):
+    delta3 = (cache["a3"] - y) * sigmoid_prime(cache["z3"])
+    delta2 = (params["W3"].T @ delta3) * sigmoid_prime(cache["z2"])
+    return {"delta3": delta3, "delta2": delta2,
+            "W3": np.outer(delta3, cache["a2"]), "b3": delta3,
+            "W2": np.outer(delta2, cache["a1"]), "b2": delta2}
+
+
+def update(params, grads, lr):
+    return {k: params[k] - lr * grads[k] for k in ("W2", "b2", "W3", "b3")}
+
+
+if __name__ == "__main__":
+    print(step_table(forward, backward, update, cost, load_exercise()))

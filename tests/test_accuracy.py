@@ -1,0 +1,120 @@
+"""Grading accuracy on the code students write, and public checks that preview the grade.
+
+- ``tests/submissions/realistic/``: submissions written the way students write (loops,
+  classes, column vectors, float32, scipy, plots, nbconvert / Jupytext / Colab exports, ...),
+  with per-part scores derived by hand in ``expected.toml`` from what each one's mistake
+  touches (never by running the grader). The hidden grading must give exactly those scores
+  and feedback naming the function and the lecture's term; so must the public checks.
+- Every corpus of ``tests/`` and the bundled examples: a part's public points equal its
+  hidden points unless a hidden-only case failed, which the hidden feedback then says.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT
+
+from autograder.config import load_assignment, read_toml
+from autograder.grade import Batch, run_batch
+from autograder.loader import discover
+from autograder.public import run_public_checks
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+REALISTIC = REPO_ROOT / "tests" / "submissions" / "realistic"
+EXPECTED = tomllib.loads((REALISTIC / "expected.toml").read_text(encoding="utf-8"))
+CORPORA = {"realistic": REALISTIC, "adversarial": REPO_ROOT / "tests" / "submissions" /
+           "adversarial", "examples": REPO_ROOT / "examples" / "submissions"}
+ASSIGNMENT = load_assignment()
+PARTS = tuple(ASSIGNMENT.points)
+SEED = 31337
+HIDDEN_CASE = "a hidden case"
+# adversarial submissions whose points are not a function of their code: they race the
+# clock (and so may lose a different check in each run), or attack the host; left out
+UNSTEADY = {"fork_bomb", "memory_bomb", "loop_in_function", "loop_at_import", "loop_in_notebook",
+            "signal_handlers", "swallow_timeout",
+            "huge_output", "huge_file", "host_signals", "host_network", "host_secrets",
+            "host_writes", "memoize"}
+
+
+def hidden_scores(out: Path, student: str) -> tuple[dict[str, float], str]:
+    """Points per part from a results.json, and all of its feedback as one text."""
+    data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+    got = dict.fromkeys(PARTS, 0.0)
+    for test in data["tests"]:
+        got[test["tags"][0]] += test["score"]
+    text = "\n".join([data["output"], *(t["output"] for t in data["tests"])])
+    return {p: round(v, 9) for p, v in got.items()}, text
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
+    """Each corpus graded with the hidden oracle and checked with the public one."""
+    graded = {}
+    for name, folder in CORPORA.items():
+        subs = [s for s in discover([folder]) if s.student not in UNSTEADY]
+        out = tmp_path_factory.mktemp(f"hidden-{name}")
+        run_batch(Batch(ASSIGNMENT, REPO_ROOT / "reference", subs, out, SEED, 2))
+        public = run_public_checks(ASSIGNMENT, subs)
+        graded[name] = (out, {s: {p: round(sum(c.score for c in checks if c.part == p), 9)
+                                  for p in PARTS} for s, checks in public.items()})
+    return graded
+
+
+def test_the_corpus_is_large_and_its_expectations_are_complete():
+    files = {p.stem for p in REALISTIC.iterdir() if p.suffix in (".py", ".ipynb")}
+    assert files == set(EXPECTED)
+    correct = [n for n in EXPECTED if n.startswith("correct_")]
+    wrong = [n for n in EXPECTED if n.startswith("wrong_")]
+    assert len(correct) >= 20 and len(wrong) >= 20 and len(files) >= 40
+    suffixes = {p.suffix for p in REALISTIC.iterdir()}
+    assert {".py", ".ipynb"} <= suffixes
+    for name, expect in EXPECTED.items():
+        assert sum(expect[p] for p in PARTS) == expect["total"], name
+        full = all(expect[p] == ASSIGNMENT.points[p] for p in PARTS)
+        assert full is name.startswith("correct_"), name  # correct ones lose nothing
+        assert name.startswith("correct_") or expect["feedback"], name
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_each_realistic_submission_gets_its_hand_derived_scores(graded, student):
+    out, public = graded["realistic"]
+    expect = EXPECTED[student]
+    got, text = hidden_scores(out, student)
+    assert got == {p: float(expect[p]) for p in PARTS}, f"{student}: {expect['about']}"
+    assert public[student] == got, f"{student}: public {public[student]}"
+    for word in expect.get("feedback", []):
+        assert word in text, f"{student}: feedback lacks {word!r}"
+
+
+def test_the_formats_students_submit_are_read_as_cells():
+    """nbconvert's `# In[ ]:` cells and Jupytext's `# %%` cells split; Colab's is one cell."""
+    from autograder.loader import read_cells
+
+    nbconvert = read_cells(REALISTIC / "correct_nbconvert_export.py")
+    percent = read_cells(REALISTIC / "correct_matmul_jupytext.py")
+    colab = read_cells(REALISTIC / "correct_colab_export.py")
+    assert len(nbconvert) > 5 and any("get_ipython()" in c for c in nbconvert)
+    assert len(percent) > 5 and len(colab) == 1
+    assert all(not c.lstrip().startswith("# In[") for c in nbconvert)
+
+
+@pytest.mark.parametrize("corpus", sorted(CORPORA))
+def test_public_points_equal_hidden_points_unless_a_hidden_case_failed(graded, corpus):
+    out, public = graded[corpus]
+    expect = {p.stem: read_toml(p) for p in CORPORA[corpus].glob("*.expect.toml")}
+    differ = []
+    for student, points in public.items():
+        if "known_gap" in expect.get(student, {}):
+            continue
+        hidden, text = hidden_scores(out, student)
+        if hidden != points and HIDDEN_CASE not in text:
+            differ.append(f"{student}: hidden {hidden} public {points}")
+    assert not differ, differ
