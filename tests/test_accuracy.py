@@ -118,3 +118,26 @@ def test_public_points_equal_hidden_points_unless_a_hidden_case_failed(graded, c
         if hidden != points and HIDDEN_CASE not in text:
             differ.append(f"{student}: hidden {hidden} public {points}")
     assert not differ, differ
+
+
+def test_under_the_reject_policy_float32_work_is_told_so_not_blamed_on_an_equation(tmp_path):
+    """The same float32 submission, with ``float32 = "reject"``: it loses points, and every
+    lost check says "computed in float32" instead of naming an equation or a mistake."""
+    import shutil
+
+    folder = tmp_path / "backprop"
+    shutil.copytree(ASSIGNMENT.folder, folder)
+    config = folder / "exercise.toml"
+    text = config.read_text(encoding="utf-8")
+    assert text.count('float32 = "accept"') == 1
+    config.write_text(text.replace('float32 = "accept"', 'float32 = "reject"'), encoding="utf-8")
+    strict = load_assignment(folder)
+    assert strict.tolerance.float32 == "reject"
+    subs = discover([REALISTIC / "correct_float32.ipynb"])
+    out = tmp_path / "out"
+    run_batch(Batch(strict, REPO_ROOT / "reference", subs, out, SEED, 1))
+    data = json.loads((out / "correct_float32" / "results.json").read_text(encoding="utf-8"))
+    lost = [t["output"] for t in data["tests"] if t["status"] == "failed"]
+    assert lost and data["score"] < 16
+    for text in lost:
+        assert "float32" in text and "This looks like" not in text, text

@@ -379,3 +379,33 @@ def test_a_looping_call_is_stopped_by_the_childs_own_alarm(zygote):
         assert "ran past its time limit of 2 s" in answer.error  # the child's own words
         assert sandbox.call("f", np.ones(1)).ok
         assert (sandbox._pid, sandbox.restarts) == (pid, 0)  # the same child, never restarted
+
+
+def test_imports_outside_the_allowed_list_fail_their_cell_and_say_why(zygote):
+    """numpy and the standard library import; torch is not allowed; an allowed module the
+    install lacks says so; what a package imports inside itself is its own business."""
+    cells = ["import numpy as np\nimport json, math\nfrom os import path\n",
+             "import torch\n",
+             "import no_such_package_xyz\n",
+             "import email.mime.text\nimport numpy.linalg\n",
+             "def f(z):\n    return np.asarray(z) * 2\n"]
+    allowed = ["numpy", "no_such_package_xyz"]
+    with Sandbox(zygote, cells, SUPPORT, LIMITS, allowed) as sandbox:
+        reports = sandbox.start()
+        assert [r.ok for r in reports] == [True, False, False, True, True]
+        assert reports[1].error.startswith("ImportError: import torch: not allowed")
+        assert "may import: no_such_package_xyz, numpy" in reports[1].error
+        assert "no_such_package_xyz is allowed in this assignment but not installed" in (
+            reports[2].error)
+        assert sandbox.call("f", [1.0, 2.0]).value.tolist() == [2.0, 4.0]
+
+
+def test_the_grading_install_provides_every_import_an_assignment_allows():
+    """[imports] allowed of each bundled assignment is importable here (pyproject.toml)."""
+    import importlib.util
+
+    from autograder.config import load_assignment
+
+    for config in (ROOT / "assignments").glob("*/exercise.toml"):
+        for name in load_assignment(config.parent).imports or ():
+            assert importlib.util.find_spec(name) is not None, (config, name)
