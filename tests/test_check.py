@@ -67,6 +67,9 @@ def folder(tmp_path_factory) -> Path:
         "cost_without_half": with_cells(solved, cost=COST_WITHOUT_HALF),
         "sigmoid_plain": with_cells(solved, sigmoid=SIGMOID_PLAIN),
         "syntax_error": with_cells(solved, backward="def backward(y, params, cache)\n    pass\n"),
+        # a stub as nbgrader's generate_assignment leaves it: no text in the exception
+        "nbgrader_stub": with_cells(solved, sigmoid="def sigmoid(z):\n    # YOUR CODE HERE\n"
+                                                     "    raise NotImplementedError()\n"),
     }
     for name, nb in notebooks.items():
         write(nb, folder / f"{name}.ipynb")
@@ -139,6 +142,16 @@ def test_stub_fails_every_check_with_not_implemented(results):
         assert checks and score(checks) == 0, part
         for message in failing(checks):
             assert "not implemented yet" in message and "NotImplementedError" not in message
+
+
+def test_a_stub_is_named_whatever_its_text_and_whoever_called_it(results):
+    stub = results["nbgrader_stub"]
+    for message in failing(stub["sigmoid"]):
+        assert message == "sigmoid is not implemented yet: implement σ(z) = 1 / (1 + e^(−z)), " \
+                          "elementwise"
+    for message in failing(stub["sigmoid_prime"]) + failing(stub["forward"]):
+        assert "): sigmoid is not implemented yet: implement σ(z)" in message, message
+    assert score(stub["cost"]) == 1 and score(stub["update"]) == 2
 
 
 def test_hard_coded_exercise_numbers_fail_forward_and_backward(results):
