@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from autograder.config import (
-    BUNDLED_ASSIGNMENT,
-    KIT_ROOT,
     ORACLE_NAME,
+    Assignment,
     ConfigError,
+    list_assignments,
     load_assignment,
     read_seed,
 )
@@ -26,9 +26,6 @@ from autograder.grade import Batch, GradingFailed, pending, run_batch
 from autograder.loader import discover
 from autograder.plugin import hidden_folders
 from autograder.sandbox.host import CHOICES, NOT_PROTECTED, SandboxUnavailable, open_host, stops
-
-BUNDLED_SUBMISSIONS = KIT_ROOT / "examples" / "submissions"
-DEFAULT_REFERENCE = KIT_ROOT / "reference"
 
 
 class Misuse(Exception):
@@ -51,23 +48,36 @@ def _seed(args: argparse.Namespace, reference: Path) -> int:
 
 
 def cmd_grade(args: argparse.Namespace, console: Console) -> int:
+    """Grade the given submissions; with none, every assignment's bundled examples (in
+    ``OUT/<assignment>/`` when the kit has several)."""
+    if args.jobs < 1:
+        raise Misuse("--jobs must be at least 1")
     try:
-        assignment = load_assignment(args.assignment)
+        if args.paths or args.assignment is not None or len(list_assignments()) < 2:
+            chosen = [load_assignment(args.assignment)]
+        else:
+            chosen = [load_assignment(folder) for folder in list_assignments()]
     except ConfigError as err:
         raise Misuse(str(err)) from None
-    reference = Path(args.reference).resolve()
+    codes = []
+    for assignment in chosen:
+        out = Path(args.out) / assignment.name if len(chosen) > 1 else Path(args.out)
+        codes.append(_grade(args, console, assignment, out))
+    return max(codes)
+
+
+def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
+           out: Path) -> int:
+    reference = Path(args.reference or assignment.hidden).resolve()
     if not (reference / ORACLE_NAME).is_file():
         raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
-    paths = [Path(p) for p in args.paths] or [BUNDLED_SUBMISSIONS]
+    paths = [Path(p) for p in args.paths] or [assignment.examples]
     for path in paths:
         if not path.exists():
             raise Misuse(f"{path}: no such file or folder")
-    if args.jobs < 1:
-        raise Misuse("--jobs must be at least 1")
     submissions = discover(paths)
     if not submissions:
         raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
-    out = Path(args.out)
     host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions))
     if host is None:
         return 1
@@ -188,14 +198,36 @@ def cmd_answer_key(args: argparse.Namespace, console: Console) -> int:
         from autograder.solved import write_answer_key
     except ImportError:
         raise Misuse("the answer key is built in the instructor's kit, not in a release") from None
-    if not Path(args.reference).is_file():
-        raise Misuse(f"{args.reference}: no such reference solution")
     try:
-        out = write_answer_key(args.assignment, args.reference, args.out)
+        assignment = load_assignment(args.assignment)
+    except ConfigError as err:
+        raise Misuse(str(err)) from None
+    reference = Path(args.reference or assignment.reference)
+    if not reference.is_file():
+        raise Misuse(f"{reference}: no such reference solution")
+    try:
+        out = write_answer_key(assignment.folder, reference, args.out)
     except ConfigError as err:
         raise Misuse(str(err)) from None
     console.print(f"Wrote {out}: the student notebook with the reference's code in its "
                   "solution cells (### BEGIN SOLUTION / ### END SOLUTION).")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, console: Console) -> int:
+    """The kit's assignments: name, title, points, parts, and whether its hidden side is here."""
+    table = Table(title="Assignments", box=box.SIMPLE_HEAD)
+    for column in ("name", "title", "points", "parts", "hidden side"):
+        table.add_column(column)
+    for folder in list_assignments():
+        try:
+            a = load_assignment(folder)
+        except ConfigError as err:
+            table.add_row(folder.name, f"[red]{err}[/]", "", "", "")
+            continue
+        hidden = "yes" if (a.hidden / ORACLE_NAME).is_file() else "no (a release)"
+        table.add_row(a.name, a.title, f"{a.total_points:g}", ", ".join(a.points), hidden)
+    console.print(table)
     return 0
 
 
@@ -209,12 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                        help="parallel workers (default: all cores)")
     grade.add_argument("--seed", type=int, default=None,
-                       help="seed of the hidden random cases (default: reference/grading.toml)")
+                       help="seed of the hidden random cases (default: hidden/grading.toml)")
     grade.add_argument("--regrade", action="store_true", help="grade again what is graded")
-    grade.add_argument("--assignment", default=str(BUNDLED_ASSIGNMENT),
-                       help="assignment folder (default: the bundled backprop assignment)")
-    grade.add_argument("--reference", default=str(DEFAULT_REFERENCE),
-                       help=f"hidden reference folder with {ORACLE_NAME} (default: reference/)")
+    grade.add_argument("--assignment", default=None,
+                       help="assignment name or folder (default: the only one; with several "
+                            "and no PATH, each one's examples)")
+    grade.add_argument("--reference", default=None,
+                       help=f"hidden folder with {ORACLE_NAME} (default: the assignment's "
+                            "hidden/)")
     grade.add_argument("--sandbox", choices=CHOICES, default=None,
                        help="sandbox tier (default: $AUTOGRADER_SANDBOX, else the strongest "
                             "this host offers; 'process' protects no secret)")
@@ -226,10 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("answer-key", help="write the notebook solved with the hidden reference")
     key.add_argument("--out", default="answer_key.ipynb",
                      help="where to write it (default: answer_key.ipynb)")
-    key.add_argument("--assignment", default=str(BUNDLED_ASSIGNMENT), help="assignment folder")
-    key.add_argument("--reference", default=str(DEFAULT_REFERENCE / "backprop.py"),
-                     help="the reference solution (default: reference/backprop.py)")
+    key.add_argument("--assignment", default=None,
+                     help="assignment name or folder (default: the only one)")
+    key.add_argument("--reference", default=None,
+                     help="the reference solution (default: the assignment's hidden/<name>.py)")
     key.set_defaults(func=cmd_answer_key)
+    listing = sub.add_parser("list", help="list the assignments of this kit")
+    listing.set_defaults(func=cmd_list)
     from autograder.cli_public import add_parsers  # check, classroom-result, release
 
     add_parsers(sub)

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from autograder.cli import Misuse
-from autograder.config import BUNDLED_ASSIGNMENT, ConfigError, load_assignment
+from autograder.config import ConfigError, load_assignment
 from autograder.formats.classroom import error_result, part_result
 from autograder.formats.feedback import rich_table, total
 from autograder.public import ChecksError, check_notebook, resolve
@@ -94,7 +94,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--part", action="append", metavar="NAME",
                        help="check only this part (repeatable; default: every part)")
     check.add_argument("--assignment", default=None,
-                       help="assignment folder (default: where exercise.toml is)")
+                       help="assignment name or folder (default: where exercise.toml is)")
     check.add_argument("--json", action="store_true", help="print the results as JSON")
     check.add_argument("--sandbox", choices=CHOICES, default=None,
                        help="sandbox tier (default: $AUTOGRADER_SANDBOX, else the strongest "
@@ -107,13 +107,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     result.add_argument("notebook", nargs="?", metavar="NOTEBOOK",
                         help="the notebook (default: the assignment's)")
     result.add_argument("--assignment", default=None,
-                        help="assignment folder (default: where exercise.toml is)")
+                        help="assignment name or folder (default: where exercise.toml is)")
     result.set_defaults(func=cmd_classroom_result)
 
     release = sub.add_parser("release", help="build the student release (GitHub Classroom "
                                              "template repository)")
     release.add_argument("--out", default="dist/student",
                          help="output folder (default: dist/student/)")
-    release.add_argument("--assignment", default=str(BUNDLED_ASSIGNMENT),
-                         help="assignment folder (default: the bundled backprop assignment)")
+    release.add_argument("--assignment", default=None,
+                         help="assignment name or folder (default: the only one; see "
+                              "`autograder list`)")
     release.set_defaults(func=cmd_release)

@@ -1,5 +1,9 @@
-"""An assignment's config (``exercise.toml``): its name, notebook, checks, points, tolerances
-and the imports submissions may use.
+"""Assignments as plug-ins: where they are, and each one's config (``exercise.toml``).
+
+An assignment is a folder (``assignments/<name>/``) holding its config, notebook, checks,
+public oracle and support files; its ``hidden/`` sub-folder (the reference, the hidden
+oracle, the seed) is never released; ``examples/submissions/`` are its bundled examples.
+The engine knows no assignment by name: it reads only the generic tables of the config.
 
 The engine reads only these generic tables; what is specific to an assignment (the
 exercise network's numbers) is read by the assignment's own module.
@@ -19,9 +23,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_ASSIGNMENT = KIT_ROOT / "assignments" / "backprop"
+ASSIGNMENTS = KIT_ROOT / "assignments"
 CONFIG_NAME = "exercise.toml"
-ORACLE_NAME = "oracle.py"  # the hidden oracle, in the reference folder
+HIDDEN_NAME = "hidden"  # an assignment's sub-folder that is never released
+ORACLE_NAME = "oracle.py"  # the hidden oracle, in the hidden folder
 
 
 class ConfigError(ValueError):
@@ -42,6 +47,23 @@ class Assignment:
     checks: Path  # the one check suite, run by the public checks and the hidden grading
     oracle: Path  # the public oracle (the hidden grading's is the reference folder's oracle.py)
     imports: tuple[str, ...] | None  # importable besides the standard library; None: anything
+    driver: Path | None = None  # run in the child after the student's cells (objects -> numbers)
+    reference_name: str = ""  # the reference solution's file in the hidden folder
+
+    @property
+    def hidden(self) -> Path:
+        """The hidden folder: reference, hidden oracle, seed (never released)."""
+        return self.folder / HIDDEN_NAME
+
+    @property
+    def examples(self) -> Path:
+        """The bundled example submissions."""
+        return self.folder / "examples" / "submissions"
+
+    @property
+    def reference(self) -> Path:
+        """The reference solution (the answer key is built from it)."""
+        return self.hidden / (self.reference_name or f"{self.name}.py")
 
     @property
     def total_points(self) -> float:
@@ -72,9 +94,34 @@ def read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
 
 
-def load_assignment(folder: Path | str = BUNDLED_ASSIGNMENT) -> Assignment:
-    """Read the generic tables of ``folder/exercise.toml``."""
-    folder = Path(folder).resolve()
+def list_assignments(root: Path = ASSIGNMENTS) -> list[Path]:
+    """The assignment folders under ``root`` (each holds an ``exercise.toml``), by name."""
+    return sorted(p.parent for p in Path(root).glob(f"*/{CONFIG_NAME}"))
+
+
+def assignment_folder(name: Path | str | None = None, root: Path = ASSIGNMENTS) -> Path:
+    """The folder of assignment ``name`` (a name under ``root`` or a folder's path); with no
+    name, the only assignment there is. ConfigError (one line, naming the choices) if none."""
+    found = list_assignments(root)
+    names = ", ".join(p.name for p in found) or "none"
+    if name is None:
+        if len(found) == 1:
+            return found[0]
+        raise ConfigError(f"{len(found)} assignments here ({names}): choose one with "
+                          "--assignment NAME")
+    path = Path(name)
+    if (path / CONFIG_NAME).is_file():
+        return path.resolve()
+    if (Path(root) / str(name) / CONFIG_NAME).is_file():
+        return (Path(root) / str(name)).resolve()
+    raise ConfigError(f"no assignment {str(name)!r} (the assignments: {names}; or give the "
+                      f"path of a folder with {CONFIG_NAME})")
+
+
+def load_assignment(folder: Path | str | None = None) -> Assignment:
+    """Read the generic tables of ``folder/exercise.toml`` (a folder, an assignment's name,
+    or None: the only assignment of the kit)."""
+    folder = assignment_folder(folder)
     raw = read_config(folder)
     try:
         meta, points, tol = raw["assignment"], raw["points"], raw["tolerance"]
@@ -91,6 +138,8 @@ def load_assignment(folder: Path | str = BUNDLED_ASSIGNMENT) -> Assignment:
             checks=folder / str(meta.get("checks", "checks.py")),
             oracle=folder / str(meta.get("oracle", "oracle.py")),
             imports=_imports(raw),
+            driver=folder / str(meta["driver"]) if "driver" in meta else None,
+            reference_name=str(meta.get("reference", "")),
         )
     except KeyError as err:
         raise ConfigError(f"{folder / CONFIG_NAME}: missing {err.args[0]!r}") from None
@@ -109,7 +158,7 @@ def _imports(raw: dict) -> tuple[str, ...] | None:
 
 
 def read_seed(reference: Path) -> int | None:
-    """The hidden default seed, ``[grading] seed`` of ``reference/grading.toml`` (None: no file)."""
+    """The hidden default seed, ``[grading] seed`` of ``hidden/grading.toml`` (None: no file)."""
     path = Path(reference) / "grading.toml"
     if not path.exists():
         return None

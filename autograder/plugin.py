@@ -169,6 +169,10 @@ class GradingPlugin:
             yield StudentCode(sub.student, None, f"the submission could not be read: {err}")
             return
         files = [self.assignment.folder / f for f in self.assignment.support_files]
+        own = len(cells)
+        driver = self.assignment.driver
+        if driver is not None:  # the assignment's code that turns objects into numbers
+            cells.append(driver.read_text(encoding="utf-8"))
         with Sandbox(self.zygote, cells, files, self.limits,
                      self.assignment.importable) as sandbox:
             try:
@@ -176,8 +180,10 @@ class GradingPlugin:
             except Exception as err:  # noqa: BLE001 - the child is untrusted; say why
                 yield StudentCode(sub.student, None, f"the submission could not be run: {err}")
                 return
-            self._notes[sub.student] = [f"cell {c.index + 1} failed: {c.error}"
-                                        for c in sandbox.cell_reports if not c.ok]
+            self._notes[sub.student] = [
+                f"cell {c.index + 1} failed: {c.error}" if c.index < own else
+                f"the assignment's driver ({driver.name}) failed after your cells: {c.error}"
+                for c in sandbox.cell_reports if not c.ok]
             yield StudentCode(sub.student, sandbox)
 
     @pytest.fixture

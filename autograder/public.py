@@ -21,9 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from autograder.config import (
-    BUNDLED_ASSIGNMENT,
     CONFIG_NAME,
-    KIT_ROOT,
     Assignment,
     ConfigError,
     load_assignment,
@@ -80,19 +78,19 @@ def resolve(notebook: Path | str | None = None, assignment: Path | str | None = 
     """The assignment and the notebook to check.
 
     The assignment is ``assignment`` if given, else the folder with ``exercise.toml`` beside
-    the notebook (or above it), else in ``cwd`` (or above), else the kit's bundled one.
+    the notebook (or above it), else in ``cwd`` (or above), else the kit's only one.
     The notebook defaults to the one named in that ``exercise.toml``.
     """
     cwd = Path.cwd() if cwd is None else cwd
     if assignment is None:
         starts = [Path(notebook).parent] if notebook is not None else []
         assignment = find_assignment(*starts, cwd)
-    if assignment is None and BUNDLED_ASSIGNMENT.is_dir():
-        assignment = BUNDLED_ASSIGNMENT
-    if assignment is None:
-        raise ConfigError(f"no {CONFIG_NAME} in {cwd} or above it: run this in the "
-                          "assignment's folder, or give --assignment")
-    config = load_assignment(assignment)
+    try:
+        config = load_assignment(assignment)  # None: the kit's only assignment
+    except ConfigError as err:
+        if assignment is not None:
+            raise
+        raise ConfigError(f"no {CONFIG_NAME} in {cwd} or above it, and {err}") from None
     path = Path(notebook) if notebook is not None else config.notebook
     for what, needed in (("checks", config.checks), ("public oracle", config.oracle)):
         if not needed.is_file():
@@ -218,7 +216,7 @@ def _worker(job: dict) -> int:
 
     assignment = load_assignment(job["assignment"])
     submissions = [Submission(s, Path(p)) for s, p in job["submissions"]]
-    hidden = KIT_ROOT / "reference"  # not needed here: hidden from the children if present
+    hidden = assignment.hidden  # not needed here: hidden from the children if present
     plugin = GradingPlugin(assignment, submissions, Path(job["out"]), int(job["seed"]),
                            Limits(), hidden, Path(job["oracle"]), job.get("sandbox", "auto"),
                            allow_process=True)

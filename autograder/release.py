@@ -16,7 +16,15 @@ import re
 import shutil
 from pathlib import Path
 
-from autograder.config import KIT_ROOT, Assignment, ConfigError, read_seed, read_toml
+from autograder.config import (
+    HIDDEN_NAME,
+    KIT_ROOT,
+    Assignment,
+    ConfigError,
+    list_assignments,
+    read_seed,
+    read_toml,
+)
 from autograder.formats.classroom import step_id
 
 ENGINE = Path(__file__).resolve().parent
@@ -24,7 +32,6 @@ ENGINE_LEFT_OUT = ("solved.py",)  # builds answer keys from a reference: instruc
 WORKFLOW = Path(".github/workflows/classroom.yml")
 PYTHON = "3.11"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
-HIDDEN_REFERENCE = KIT_ROOT / "reference"
 
 
 class ReleaseError(Exception):
@@ -38,7 +45,8 @@ def assignment_files(assignment: Assignment) -> list[Path]:
     """The notebook, the config, the support files, the checks, the public oracle and their
     local imports."""
     folder = assignment.folder
-    suite = [assignment.checks.name, assignment.oracle.name]
+    suite = [assignment.checks.name, assignment.oracle.name,
+             *([assignment.driver.name] if assignment.driver is not None else [])]
     names = [assignment.notebook.name, "exercise.toml", *assignment.support_files, *suite]
     todo = [folder / name for name in suite]
     while todo:  # the assignment's own modules that the checks import, transitively
@@ -186,6 +194,8 @@ def readme_text(assignment: Assignment) -> str:
     """The student's README: set up, work, check, and how the points are given."""
     rows = "\n".join(f"| `{part}` | {points:g} |" for part, points in assignment.points.items())
     notebook = assignment.notebook.name
+    example = max(assignment.points, key=assignment.points.__getitem__)  # the biggest part
+    other = next((p for p in assignment.points if p != example), example)
     return f"""# {assignment.title}
 
 Your work goes in **`{notebook}`**: implement the functions whose cells say
@@ -210,24 +220,24 @@ In the notebook, after **saving** it:
 
 ```python
 from autograder import check
-check("backward")   # one part; check() runs every part
+check("{example}")   # one part; check() runs every part
 ```
 
 In a terminal, in this folder:
 
 ```bash
 autograder check                  # every part of {notebook}
-autograder check --part forward   # one part
+autograder check --part {other}   # one part
 ```
 
 Each row is one check: its part, whether it passed, its points and, when it failed, what
-is wrong in the lecture's terms (for example which quantity disagrees, by how much, and
-which of BP1 to BP4 to look at). The checks run on the **saved** notebook file, not on
-your kernel's memory: `check` warns you when the two differ.
+is wrong in the lecture's terms (which function and quantity disagree, on which case, by
+how much, and which of the lecture's equations to look at). The checks run on the
+**saved** notebook file, not on your kernel's memory: `check` warns you when the two differ.
 
-The checks know no answers. They compute what the lecture's formulas give on networks
-drawn at random each time they run, and test your gradients against finite differences of
-your own `forward` and `cost`; numbers copied from a worked example cannot pass them.
+The checks know no answers. They compare yours with what the lecture's definitions give
+(formulas, and derivatives computed numerically) on inputs drawn at random each time they
+run; numbers copied from a worked example cannot pass them.
 
 ## How grading works
 
@@ -241,7 +251,7 @@ and gives points per part, with partial credit per check:
 
 You see the result under the *Actions* tab of your repository. Your instructor may grade
 the final version with further checks of the same functions. Do not edit the workflow,
-`checks.py`, `exercise.toml` or the `autograder/` folder: your instructor sees them
+`{assignment.checks.name}`, `exercise.toml` or the `autograder/` folder: your instructor sees them
 in your repository's history.
 """
 
@@ -296,38 +306,44 @@ def _check_target(assignment: Assignment, out: Path) -> None:
 
 
 def audit(out: Path) -> list[str]:
-    """What in ``out`` must not be released: imports of ``reference``, the hidden seed, a
-    copy of a hidden file."""
+    """What in ``out`` must not be released: a hidden folder, imports of ``reference`` or
+    ``hidden``, a hidden seed, a copy of a hidden file (of any assignment of the kit)."""
     problems = []
-    seed = _hidden_seed()
-    hidden = {p.read_bytes(): p.relative_to(HIDDEN_REFERENCE).as_posix()
-              for p in HIDDEN_REFERENCE.rglob("*") if p.is_file()}
+    folders = [folder / HIDDEN_NAME for folder in list_assignments()]
+    seeds = _hidden_seeds(folders)
+    hidden = {p.read_bytes(): p.relative_to(KIT_ROOT).as_posix()
+              for folder in folders for p in folder.rglob("*") if p.is_file()}
     for path in sorted(out.rglob("*")):
         if not path.is_file():
             continue
         name = path.relative_to(out).as_posix()
-        if name.split("/")[0] in ("reference", "checks"):
+        if {"reference", HIDDEN_NAME} & set(name.split("/")[:-1]):
             problems.append(f"{name} is hidden")
         data = path.read_bytes()
         if data in hidden:
-            problems.append(f"{name} is a copy of the hidden reference/{hidden[data]}")
+            problems.append(f"{name} is a copy of the hidden {hidden[data]}")
         text = data.decode("utf-8", errors="replace")
         if path.suffix == ".py":
             try:
                 imports = _imported(ast.parse(text))
             except SyntaxError:
                 imports = []
-            if any(m == "reference" or m.startswith("reference.") for m in imports):
+            if any(m.split(".")[0] in ("reference", HIDDEN_NAME) for m in imports):
                 problems.append(f"{name} imports reference")
-        if seed and re.search(rf"(?<![0-9]){seed}(?![0-9])", text):
-            problems.append(f"{name} holds the hidden seed")
+        for seed in seeds:
+            if re.search(rf"(?<![0-9]){seed}(?![0-9])", text):
+                problems.append(f"{name} holds the hidden seed")
     return problems
 
 
-def _hidden_seed() -> str:
-    """The hidden seed's digits, when the kit has one long enough to look for."""
-    try:
-        seed = read_seed(HIDDEN_REFERENCE)
-    except (ConfigError, OSError):
-        return ""
-    return str(seed) if seed is not None and len(str(abs(seed))) >= 4 else ""
+def _hidden_seeds(folders: list[Path]) -> list[str]:
+    """The hidden seeds' digits, those long enough to look for."""
+    seeds = []
+    for folder in folders:
+        try:
+            seed = read_seed(folder)
+        except (ConfigError, OSError):
+            continue
+        if seed is not None and len(str(abs(seed))) >= 4:
+            seeds.append(str(seed))
+    return seeds

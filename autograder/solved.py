@@ -30,15 +30,16 @@ END_SOLUTION = "### END SOLUTION"
 
 
 
-def public_functions(module: ModuleType) -> dict[str, FunctionType]:
-    """The functions defined (not imported) in ``module`` without a leading ``_``, in order."""
-    functions = [
+def public_functions(module: ModuleType) -> dict[str, FunctionType | type]:
+    """The functions and classes defined (not imported) in ``module`` without a leading
+    ``_``, in the order of the file."""
+    found = [
         obj for name, obj in vars(module).items()
-        if inspect.isfunction(obj) and obj.__module__ == module.__name__
-        and not name.startswith("_")
+        if (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == module.__name__ and not name.startswith("_")
     ]
-    functions.sort(key=lambda f: f.__code__.co_firstlineno)
-    return {f.__name__: f for f in functions}
+    found.sort(key=lambda f: inspect.getsourcelines(f)[1])
+    return {f.__name__: f for f in found}
 
 
 def plain_signature(func: FunctionType) -> inspect.Signature:
@@ -82,10 +83,11 @@ def stub_functions(nb: NotebookNode) -> dict[str, inspect.Signature]:
 
 
 def split_function(func: FunctionType) -> tuple[list[str], list[str]]:
-    """``func``'s source lines, split into its head (def line and docstring) and the rest."""
+    """``func``'s source lines (a function's or a class's), split into its head (the def or
+    class line and docstring) and the rest."""
     lines = inspect.getsource(func).splitlines()
     node = ast.parse("\n".join(lines)).body[0]
-    assert isinstance(node, ast.FunctionDef)
+    assert isinstance(node, (ast.FunctionDef, ast.ClassDef))
     has_docstring = ast.get_docstring(node) is not None
     body = node.body[1:] if has_docstring else node.body
     if not body:

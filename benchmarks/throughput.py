@@ -47,7 +47,7 @@ from autograder.solved import load_module, solve_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "assignments" / "backprop" / "backprop.ipynb"
-REFERENCE = ROOT / "reference" / "backprop.py"
+REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 TARGET_RATIO = 0.5
 CORRECT_FRACTION = 0.7
 CORRECT = "correct"

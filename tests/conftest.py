@@ -16,7 +16,7 @@ import pytest
 from autograder.modules import load_module
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_PATH = REPO_ROOT / "reference" / "backprop.py"
+REFERENCE_PATH = REPO_ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 EXERCISE_PATH = REPO_ROOT / "assignments" / "backprop" / "exercise.py"
 
 

@@ -30,7 +30,7 @@ from autograder.solved import load_module, solve_notebook
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = ROOT / "assignments" / "backprop"
 NOTEBOOK = ASSIGNMENT / "backprop.ipynb"
-REFERENCE = ROOT / "reference"
+REFERENCE = ROOT / "assignments" / "backprop" / "hidden"
 
 # -- notebooks ---------------------------------------------------------------------------
 
@@ -197,7 +197,7 @@ _INSTALLED: dict[str, Installed] = {}
 
 def build_release(out: Path) -> Path:
     """``autograder release --out OUT``, in this process; the release folder."""
-    assert main(["release", "--out", str(out)]) == 0
+    assert main(["release", "--assignment", "backprop", "--out", str(out)]) == 0
     return out
 
 

@@ -30,9 +30,9 @@ else:  # pragma: no cover
 
 REALISTIC = REPO_ROOT / "tests" / "submissions" / "realistic"
 EXPECTED = tomllib.loads((REALISTIC / "expected.toml").read_text(encoding="utf-8"))
+ASSIGNMENT = load_assignment("backprop")
 CORPORA = {"realistic": REALISTIC, "adversarial": REPO_ROOT / "tests" / "submissions" /
-           "adversarial", "examples": REPO_ROOT / "examples" / "submissions"}
-ASSIGNMENT = load_assignment()
+           "adversarial", "examples": ASSIGNMENT.examples}
 PARTS = tuple(ASSIGNMENT.points)
 SEED = 31337
 HIDDEN_CASE = "a hidden case"
@@ -61,7 +61,7 @@ def graded(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
     for name, folder in CORPORA.items():
         subs = [s for s in discover([folder]) if s.student not in UNSTEADY]
         out = tmp_path_factory.mktemp(f"hidden-{name}")
-        run_batch(Batch(ASSIGNMENT, REPO_ROOT / "reference", subs, out, SEED, 2))
+        run_batch(Batch(ASSIGNMENT, ASSIGNMENT.hidden, subs, out, SEED, 2))
         public = run_public_checks(ASSIGNMENT, subs)
         graded[name] = (out, {s: {p: round(sum(c.score for c in checks if c.part == p), 9)
                                   for p in PARTS} for s, checks in public.items()})
@@ -135,7 +135,7 @@ def test_under_the_reject_policy_float32_work_is_told_so_not_blamed_on_an_equati
     assert strict.tolerance.float32 == "reject"
     subs = discover([REALISTIC / "correct_float32.ipynb"])
     out = tmp_path / "out"
-    run_batch(Batch(strict, REPO_ROOT / "reference", subs, out, SEED, 1))
+    run_batch(Batch(strict, ASSIGNMENT.hidden, subs, out, SEED, 1))
     data = json.loads((out / "correct_float32" / "results.json").read_text(encoding="utf-8"))
     lost = [t["output"] for t in data["tests"] if t["status"] == "failed"]
     assert lost and data["score"] < 16

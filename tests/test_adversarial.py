@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "submissions" / "adversarial"
 GENERATOR = ROOT / "tests" / "submissions" / "make_adversarial.py"
 SCHEMA = ROOT / "tests" / "schemas" / "gradescope_results.schema.json"
-REFERENCE = ROOT / "reference"
+REFERENCE = ROOT / "assignments" / "backprop" / "hidden"
 SEED = 777331  # no student's feedback may ever show it
 SECRET_SEED = "48213"  # reference/grading.toml's: the children must not read it either
 JOBS = 2
@@ -311,7 +311,8 @@ def batch(request) -> Batch:
     start = time.monotonic()
     tier = ["--sandbox", "process"] if host == "process" else []
     cli = subprocess.Popen(
-        [*prefix, python, "-m", "autograder.cli", "grade", *map(str, students), "--out",
+        [*prefix, python, "-m", "autograder.cli", "grade", "--assignment", "backprop",
+         *map(str, students), "--out",
          str(out), "--jobs", str(JOBS), "--seed", str(SEED), *tier],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     monitor = Monitor(cli.pid)

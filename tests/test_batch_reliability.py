@@ -54,7 +54,8 @@ def submissions(tmp_path_factory) -> Path:
 
 
 def command(submissions: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "autograder.cli", "grade", str(submissions), "--out", str(out),
+    return [sys.executable, "-m", "autograder.cli", "grade", "--assignment", "backprop",
+            str(submissions), "--out", str(out),
             "--jobs", "2", "--seed", str(SEED)]
 
 

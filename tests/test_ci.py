@@ -5,7 +5,7 @@ import re
 import yaml
 from conftest import REPO_ROOT
 
-from autograder.config import read_toml
+from autograder.config import list_assignments, read_toml
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
@@ -30,7 +30,9 @@ def test_students_systems_run_check_from_the_release():
     job = yaml.safe_load((REPO_ROOT / ".github/workflows/ci.yml").read_text())["jobs"][
         "student-check"]
     assert job["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
+    assert job["strategy"]["matrix"]["assignment"] == [p.name for p in list_assignments()]
     script = "\n".join(s.get("run", "") for s in job["steps"])
-    assert "release --out dist/student" in script and "answer-key" in script
+    assert "release --assignment ${{ matrix.assignment }} --out dist/student" in script
+    assert "answer-key --assignment ${{ matrix.assignment }}" in script
     assert "check ../../solved.ipynb" in script
     assert "if $PY -m autograder.cli check; then" in script  # the stubs must fail

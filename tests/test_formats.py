@@ -31,7 +31,7 @@ from autograder.loader import discover
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json")
                     .read_text(encoding="utf-8"))
-EXAMPLES = ROOT / "examples" / "submissions"
+EXAMPLES = ROOT / "assignments" / "backprop" / "examples" / "submissions"
 
 TOY = Assignment(folder=Path("toy"), name="toy", title="Toy", notebook=Path("toy/toy.ipynb"),
                  support_files=(), points={"alpha": 3.0, "beta": 1.0, "gamma": 7.0},
@@ -67,7 +67,8 @@ def validator() -> Draft202012Validator:
 def graded(tmp_path_factory) -> Path:
     """The bundled examples, graded with run_batch."""
     out = tmp_path_factory.mktemp("formats") / "out"
-    run_batch(Batch(load_assignment(), ROOT / "reference", discover([EXAMPLES]), out, 7, 2))
+    run_batch(Batch(load_assignment("backprop"), ROOT / "assignments" / "backprop" / "hidden",
+                    discover([EXAMPLES]), out, 7, 2))
     return out
 
 
@@ -245,7 +246,7 @@ def test_an_earlier_record_without_the_regraded_students():
 
 def test_incremental_results_equal_those_converted_from_the_final_report(graded):
     report = json.loads((graded / "report.json").read_text(encoding="utf-8"))
-    assignment = load_assignment()
+    assignment = load_assignment("backprop")
     per_student: dict[str, list[dict]] = {}
     for test in report["tests"]:
         student = next(p["student"] for p in test["user_properties"] if "student" in p)
@@ -257,7 +258,7 @@ def test_incremental_results_equal_those_converted_from_the_final_report(graded)
 
 
 def test_grades_csv_agrees_with_the_results_json_files(graded):
-    assignment = load_assignment()
+    assignment = load_assignment("backprop")
     rows = (graded / "grades.csv").read_text(encoding="utf-8").splitlines()[1:]
     for row in rows:
         student, *cells = row.split(",")

@@ -39,9 +39,9 @@ from autograder.sandbox.limits import Limits
 from autograder.solved import load_module, public_functions, solve_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "submissions"
-MAKE_EXAMPLES = ROOT / "examples" / "make_examples.py"
-REFERENCE = ROOT / "reference"
+EXAMPLES = ROOT / "assignments" / "backprop" / "examples" / "submissions"
+MAKE_EXAMPLES = ROOT / "assignments" / "backprop" / "examples" / "make_examples.py"
+REFERENCE = ROOT / "assignments" / "backprop" / "hidden"
 NOTEBOOK = ROOT / "assignments" / "backprop" / "backprop.ipynb"
 
 SEED = 1234  # any seed: the tests must not depend on the secret one in reference/grading.toml
@@ -104,7 +104,8 @@ EXAMPLE_FAILS = {
 def grade_cli(*args: str | Path) -> subprocess.CompletedProcess:
     """``autograder grade ARGS`` in a fresh process, as a user would run it."""
     env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_SEED"}
-    return subprocess.run([sys.executable, "-m", "autograder.cli", "grade", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "autograder.cli", "grade",
+                           "--assignment", "backprop", *map(str, args)],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
 
 
@@ -181,7 +182,7 @@ def test_committed_examples_are_what_make_examples_generates_now():
 
 def test_the_examples_readme_shows_the_designed_scores():
     rows = {}
-    for line in (ROOT / "examples" / "README.md").read_text(encoding="utf-8").splitlines():
+    for line in (EXAMPLES.parent / "README.md").read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 2 + len(PARTS) + 1 and cells[0] in EXAMPLE_SCORES:
             rows[cells[0]] = tuple(int(c) for c in cells[2:])
@@ -397,7 +398,8 @@ def hostile(tmp_path_factory) -> Path:
             cells = reference_cells()
             cells[names.index(fn)] = code + cells[names.index(fn)]
             (subs / f"{name}.py").write_text(as_script(cells), encoding="utf-8")
-    batch = Batch(load_assignment(), REFERENCE, discover([subs]), out, SEED, 2, limits=QUICK)
+    batch = Batch(load_assignment("backprop"), REFERENCE, discover([subs]), out, SEED, 2,
+                  limits=QUICK)
     graded = run_batch(batch)
     assert sorted(s.student for s in graded) == sorted(HOSTILE)
     return out
@@ -428,7 +430,8 @@ def test_hostile_feedback_names_the_cell_and_what_happened_there(hostile):
 def test_answer_key_command_writes_a_solved_notebook_that_earns_full_marks(tmp_path):
     key = tmp_path / "key" / "answer_key.ipynb"
     key.parent.mkdir()
-    made = subprocess.run([sys.executable, "-m", "autograder.cli", "answer-key", "--out", key],
+    made = subprocess.run([sys.executable, "-m", "autograder.cli", "answer-key", "--assignment",
+                           "backprop", "--out", key],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert made.returncode == 0, made.stderr
     cells = json.loads(key.read_text(encoding="utf-8"))["cells"]
@@ -440,7 +443,7 @@ def test_answer_key_command_writes_a_solved_notebook_that_earns_full_marks(tmp_p
     assert csv_scores(tmp_path / "out")["answer_key"] == FULL
 
     missing = subprocess.run([sys.executable, "-m", "autograder.cli", "answer-key",
-                              "--reference", tmp_path / "nope.py"],
+                              "--assignment", "backprop", "--reference", tmp_path / "nope.py"],
                              capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
 
@@ -459,7 +462,7 @@ def test_students_whose_files_share_a_name_are_graded_apart(tmp_path):
 def test_a_crashing_grader_worker_is_reported_not_hidden(tmp_path):
     """A hidden oracle that does not even import: exit 1, the reason, nobody marked graded."""
     broken = tmp_path / "reference"
-    shutil.copytree(ROOT / "reference", broken)
+    shutil.copytree(ROOT / "assignments" / "backprop" / "hidden", broken)
     with open(broken / "oracle.py", "a", encoding="utf-8") as f:
         f.write("\ndef broken(:\n")
     out = tmp_path / "out"

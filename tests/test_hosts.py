@@ -74,7 +74,8 @@ def run_host(host: str, args: list[str], workspace: Path) -> subprocess.Complete
                                             ("user", "unprivileged")])
 def test_each_host_grades_the_examples_as_designed_and_names_its_tier(host, tier, workspace):
     out = workspace / host / "grades"
-    run = run_host(host, ["grade", "--out", str(out), "--jobs", "2"], workspace)
+    run = run_host(host, ["grade", "--assignment", "backprop", "--out", str(out), "--jobs", "2"],
+                   workspace)
     assert run.returncode == 0, run.stderr[-2000:]
     assert f"Sandbox: {tier} (" in run.stdout
     report = json.loads((out / "report.json").read_text())
@@ -110,7 +111,7 @@ def test_doctor_names_the_tier_and_each_mechanism(host, tier, works, fails, work
 @ROOT_AND_SETPRIV
 def test_grade_refuses_a_host_with_no_isolating_tier_and_writes_no_scores(workspace):
     out = workspace / "bare" / "grades"
-    run = run_host("bare", ["grade", "--out", str(out)], workspace)
+    run = run_host("bare", ["grade", "--assignment", "backprop", "--out", str(out)], workspace)
     assert run.returncode == 1
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "no sandbox tier works on this host" in lines[0]
@@ -121,7 +122,8 @@ def test_grade_refuses_a_host_with_no_isolating_tier_and_writes_no_scores(worksp
 @ROOT_AND_SETPRIV
 def test_grade_with_process_only_asked_for_says_what_it_does_not_protect(workspace):
     out = workspace / "bare" / "grades-process"
-    run = run_host("bare", ["grade", "--out", str(out), "--sandbox", "process"], workspace)
+    run = run_host("bare", ["grade", "--assignment", "backprop", "--out", str(out),
+                            "--sandbox", "process"], workspace)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Sandbox: process (" in run.stdout
     assert "can read, write and signal whatever that user can" in run.stderr

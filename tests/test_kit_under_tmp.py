@@ -47,7 +47,8 @@ def draw():
 
 def submission_text() -> str:
     """The reference's functions, with a forward that first draws a plot (lazy imports)."""
-    ref = load_module(ROOT / "reference" / "backprop.py", "_reference_under_tmp")
+    ref = load_module(ROOT / "assignments" / "backprop" / "hidden" / "backprop.py",
+                      "_reference_under_tmp")
     cells = [LAZY_IMPORTS]
     for name, func in public_functions(ref).items():
         head, body = split_function(func)
@@ -64,7 +65,7 @@ def kit_under_tmp():
     through a ``.pth`` line, as an editable install would."""
     kit = Path(tempfile.mkdtemp(prefix="kit-", dir="/tmp"))
     try:
-        for folder in ("autograder", "assignments", "reference"):
+        for folder in ("autograder", "assignments"):
             shutil.copytree(ROOT / folder, kit / folder,
                             ignore=shutil.ignore_patterns("__pycache__"))
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", kit / ".venv"], check=True)

@@ -30,7 +30,7 @@ from autograder.grade import Batch, run_batch
 from autograder.loader import discover
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "reference"
+REFERENCE = ROOT / "assignments" / "backprop" / "hidden"
 PARTS = ("sigmoid", "sigmoid_prime", "forward", "cost", "backward", "update", "full_step")
 FULL = (1, 1, 2, 1, 7, 2, 2)
 SEED = 20240917
@@ -163,7 +163,7 @@ def graded(tmp_path_factory) -> Path:
     (subs / "control.py").write_text(source, encoding="utf-8")
     for name, patches in PATCHES.items():
         (subs / f"{name}.py").write_text(patch(source, patches, name), encoding="utf-8")
-    run_batch(Batch(load_assignment(), REFERENCE, discover([subs]), out, SEED, 2))
+    run_batch(Batch(load_assignment("backprop"), REFERENCE, discover([subs]), out, SEED, 2))
     return out
 
 

@@ -39,7 +39,7 @@ from autograder.solved import (
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = ROOT / "assignments" / "backprop"
 NOTEBOOK = ASSIGNMENT / "backprop.ipynb"
-REFERENCE = ROOT / "reference" / "backprop.py"
+REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 SKIP_TAG = "autograder-skip"
 STUDENT_FILES = ("backprop.ipynb", "exercise.py", "exercise.toml")
 VALUE = re.compile(r"-?\d+\.\d{9}")

@@ -37,7 +37,7 @@ def suite():
 
 @pytest.fixture(scope="module")
 def hidden():
-    return load_module(REPO_ROOT / "reference" / "oracle.py", "_oracle_under_test",
+    return load_module(ASSIGNMENT / "hidden" / "oracle.py", "_oracle_under_test",
                        register=True).ReferenceOracle()
 
 

@@ -26,7 +26,7 @@ from autograder.plugin import hidden_folders
 from autograder.sandbox import Limits, Sandbox, Zygote
 from autograder.solved import load_module
 
-REFERENCE = ROOT / "reference"
+REFERENCE = ROOT / "assignments" / "backprop" / "hidden"
 SUPPORT = [ROOT / "assignments" / "backprop" / f for f in ("exercise.py", "exercise.toml")]
 LIMITS = Limits(cell_seconds=2, call_seconds=2, grace_seconds=1, cpu_seconds=7,
                 memory_bytes=900 << 20, file_bytes=3 << 20, scratch_bytes=16 << 20,

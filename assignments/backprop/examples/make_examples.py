@@ -24,9 +24,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOK = ROOT / "assignments" / "backprop" / "backprop.ipynb"
-REFERENCE = ROOT / "reference" / "backprop.py"
+REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 OUT = Path(__file__).resolve().parent / "submissions"
 
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: find the autograder package
