@@ -26,10 +26,7 @@ from autograder.grade import Batch, GradingFailed, pending, run_batch
 from autograder.loader import discover
 from autograder.plugin import hidden_folders
 from autograder.sandbox.host import CHOICES, NOT_PROTECTED, SandboxUnavailable, open_host, stops
-
-
-class Misuse(Exception):
-    """A bad path or option: one line for the user, exit status 2."""
+from autograder.usage import Misuse
 
 
 def _seed(args: argparse.Namespace, reference: Path) -> int:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder.cli import Misuse
 from autograder.config import ConfigError, load_assignment
 from autograder.formats.classroom import error_result, part_result
 from autograder.formats.feedback import rich_table, total
@@ -20,6 +19,7 @@ from autograder.public import ChecksError, check_notebook, resolve
 from autograder.release import ReleaseError, build_release
 from autograder.sandbox.host import CHOICES
 from autograder.student import parts_named
+from autograder.usage import Misuse
 
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:

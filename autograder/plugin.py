@@ -173,8 +173,8 @@ class GradingPlugin:
         driver = self.assignment.driver
         if driver is not None:  # the assignment's code that turns objects into numbers
             cells.append(driver.read_text(encoding="utf-8"))
-        with Sandbox(self.zygote, cells, files, self.limits,
-                     self.assignment.importable) as sandbox:
+        with Sandbox(self.zygote, cells, files, self.limits, self.assignment.importable,
+                     own if driver is not None else None) as sandbox:
             try:
                 sandbox.start()
             except Exception as err:  # noqa: BLE001 - the child is untrusted; say why

@@ -124,7 +124,8 @@ def write_answer_key(assignment_folder: Path | str, reference_path: Path | str,
                      out_path: Path | str) -> Path:
     """Write the assignment's notebook solved with the reference at ``reference_path``."""
     notebook = nbformat.read(load_assignment(assignment_folder).notebook, as_version=4)
-    solved = solve_notebook(notebook, load_module(reference_path))
+    name = f"answer_key_{Path(reference_path).stem}"  # registered: a class's source is found
+    solved = solve_notebook(notebook, load_module(reference_path, name, register=True))
     out_path = Path(out_path)
     nbformat.write(solved, out_path)
     return out_path

@@ -503,3 +503,13 @@ def test_hidden_cases_change_with_the_submission_not_between_runs(tmp_path):
     run = grade_cli(subs / "leak.py", "--out", tmp_path / "b", "--jobs", "1")
     assert run.returncode == 0, run.stderr
     assert _leaked_inputs(tmp_path / "b", "leak") == first
+
+
+def test_with_several_assignments_a_command_asks_which_in_one_line(tmp_path):
+    """`python -m autograder.cli` raises and catches the same Misuse as the commands it runs."""
+    for command in (["check"], ["grade", EXAMPLES / "correct.ipynb"], ["release"],
+                    ["answer-key", "--out", tmp_path / "key.ipynb"]):
+        run = subprocess.run([sys.executable, "-m", "autograder.cli", *map(str, command)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert run.returncode == 2, (command, run.stderr)
+        assert run.stderr.count("\n") == 1 and "choose one with --assignment" in run.stderr

@@ -133,15 +133,18 @@ def test_grade_with_process_only_asked_for_says_what_it_does_not_protect(workspa
 def test_check_works_with_process_only_forced(tmp_path):
     """The student's tier on macOS and Windows: a spawned child, the same protocol."""
     key = tmp_path / "solved.ipynb"
-    subprocess.run([sys.executable, "-m", "autograder.cli", "answer-key", "--out", str(key)],
+    subprocess.run([sys.executable, "-m", "autograder.cli", "answer-key",
+                    "--assignment", "backprop", "--out", str(key)],
                    cwd=ROOT, check=True, capture_output=True)
     env = {**os.environ, "AUTOGRADER_SANDBOX": "process"}
-    solved = subprocess.run([sys.executable, "-m", "autograder.cli", "check", str(key),
+    solved = subprocess.run([sys.executable, "-m", "autograder.cli", "check",
+                             "--assignment", "backprop", str(key),
                              "--json"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert solved.returncode == 0, solved.stderr
     results = json.loads(solved.stdout)["results"]
     assert len(results) == 19 and all(r["status"] == "pass" for r in results)
-    stubs = subprocess.run([sys.executable, "-m", "autograder.cli", "check", "--json",
+    stubs = subprocess.run([sys.executable, "-m", "autograder.cli", "check",
+                            "--assignment", "backprop", "--json",
                             str(ROOT / "assignments" / "backprop" / "backprop.ipynb")],
                            cwd=ROOT, capture_output=True, text=True, env=env)
     assert stubs.returncode == 1

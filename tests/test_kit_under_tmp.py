@@ -96,7 +96,8 @@ def test_a_correct_submission_with_lazy_imports_gets_every_point(kit_under_tmp):
     (kit / "lazy.py").write_text(submission_text())
     out = kit / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
-    run = subprocess.run([python, "-m", "autograder.cli", "grade", kit / "lazy.py", "--out", out,
+    run = subprocess.run([python, "-m", "autograder.cli", "grade", "--assignment", "backprop",
+                          kit / "lazy.py", "--out", out,
                           "--jobs", "1", "--seed", "5"], capture_output=True, text=True,
                          cwd=kit, env=env, timeout=300)
     assert run.returncode == 0, run.stderr

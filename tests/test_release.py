@@ -148,7 +148,7 @@ def test_release_refuses_a_notebook_with_solutions_and_a_foreign_folder(tmp_path
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("keep me")
-    assert main(["release", "--out", str(foreign)]) == 2
+    assert main(["release", "--assignment", "backprop", "--out", str(foreign)]) == 2
     assert "not an earlier release" in capsys.readouterr().err
     assert (foreign / "thesis.tex").read_text() == "keep me"
 

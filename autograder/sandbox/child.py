@@ -449,12 +449,13 @@ class Harness:
                 results.append({"index": index, "ok": False, "error": "skipped"})
                 continue
             send(sock, {"event": "cell", "index": index})
-            results.append({"index": index, **self._run_cell(index, source, req["timeout"])})
+            name = "<driver>" if index == req.get("driver") else f"<cell {index + 1}>"
+            results.append({"index": index, **self._run_cell(name, source, req["timeout"])})
         send(sock, {"event": "loaded", "cells": results, "names": self._callables()})
 
-    def _run_cell(self, index, source, timeout):
+    def _run_cell(self, name, source, timeout):
         try:
-            code = compile(source, f"<cell {index + 1}>", "exec")
+            code = compile(source, name, "exec")
             self._timed(timeout, lambda: exec(code, self.ns))
             return {"ok": True}
         except CellTimeout:

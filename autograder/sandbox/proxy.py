@@ -110,9 +110,11 @@ class Sandbox:
     """One submission, running in a child process forked from the zygote."""
 
     def __init__(self, zygote: Zygote, cells: list[str], files: list[Path] = (),
-                 limits: Limits | None = None, imports: list[str] | None = None) -> None:
+                 limits: Limits | None = None, imports: list[str] | None = None,
+                 driver: int | None = None) -> None:
         self.zygote, self.cells, self.files = zygote, list(cells), list(files)
         self.imports = imports  # what the cells may import besides the stdlib (None: any)
+        self.driver = driver  # the index of the assignment's driver cell, if any
         self.limits = limits or Limits()
         self.cell_reports: list[CellReport] = []
         self.names: list[str] = []
@@ -145,7 +147,8 @@ class Sandbox:
             self._pid, self._sock = self.zygote.spawn(self._workdir, self.limits)
             try:
                 self._send({"op": "load", "cells": self.cells, "skip": sorted(self.skip),
-                            "timeout": self.limits.cell_seconds, "imports": self.imports})
+                            "timeout": self.limits.cell_seconds, "imports": self.imports,
+                            "driver": self.driver})
                 self._load()
                 return self.cell_reports
             except ChildLost as lost:
