@@ -214,3 +214,27 @@ def test_classroom_result_without_a_notebook_is_an_error_result(tmp_path, capsys
     assert "backprop.ipynb" in result["tests"][0]["message"]
     assert main(["classroom-result", "no_such_part"]) == 2
     assert "unknown part" in capsys.readouterr().err
+
+
+def test_every_assignments_release_publishes_reporter_json_for_each_part(tmp_path, capsys,
+                                                                          monkeypatch):
+    """The second assignment works with the Classroom steps unchanged: its release's
+    workflow has one step per part, and each step prints valid reporter JSON (the stub
+    notebook: no points, a reason)."""
+    from autograder.config import list_assignments
+    from autograder.release import build_release
+
+    for folder in list_assignments():
+        assignment = load_assignment(folder)
+        out = tmp_path / assignment.name
+        build_release(assignment, out)
+        workflow = yaml.safe_load((out / ".github" / "workflows" / "classroom.yml").read_text())
+        steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+        monkeypatch.chdir(out)
+        for part, points in assignment.points.items():
+            assert any(part.replace("_", "") in str(s.get("id", "")) for s in steps), part
+            assert main(["classroom-result", part]) == 0
+            result = json.loads(capsys.readouterr().out)
+            jsonschema.validate(result, SCHEMA)
+            assert result["max_score"] == points
+            assert sum(t["score"] for t in result["tests"]) == 0
