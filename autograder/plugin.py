@@ -141,6 +141,14 @@ class GradingPlugin:
                 ("name", f"{name}: {doc}"),
             ]
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        """The student's notes (failed cells) go in the record too, so that a results.json
+        converted from report.json says what the one written during grading says."""
+        notes = self._notes.get(self._student_of.get(item.nodeid, ""))
+        if notes:
+            item.user_properties.append(("notes", notes))
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A hidden check that cannot even be imported: say why (the run is quiet)."""
         if report.failed:

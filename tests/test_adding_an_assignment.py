@@ -8,7 +8,6 @@ Expected outcomes are the walk-through's own words: `right` 2/2 and `wrong_deriv
 from __future__ import annotations
 
 import csv
-import re
 import shutil
 import subprocess
 import sys
@@ -16,10 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT
-
-DOC = (REPO_ROOT / "docs" / "adding-an-assignment.md").read_text(encoding="utf-8")
-FILE = re.compile(r"\*\*`(assignments/[^`]+)`\*\*\n\n```\w*\n(.*?)```", re.DOTALL)
-COMMANDS = re.compile(r"```bash\n(.*?)```", re.DOTALL)
+from toy import COMMANDS, DOC, doc_files
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +25,7 @@ def kit(tmp_path_factory) -> Path:
     shutil.copytree(REPO_ROOT / "autograder", kit / "autograder",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO_ROOT / "pyproject.toml", kit / "pyproject.toml")
-    for path, text in FILE.findall(DOC):
+    for path, text in doc_files():
         (kit / path).parent.mkdir(parents=True, exist_ok=True)
         (kit / path).write_text(text, encoding="utf-8")
     return kit
@@ -53,7 +49,7 @@ def ran(kit) -> dict[str, subprocess.CompletedProcess]:
 
 
 def test_the_walk_through_shows_every_file_and_command():
-    paths = {p for p, _ in FILE.findall(DOC)}
+    paths = {p for p, _ in doc_files()}
     assert {"assignments/squares/exercise.toml", "assignments/squares/checks.py",
             "assignments/squares/hidden/oracle.py"} <= paths
     assert len(COMMANDS.findall(DOC)[0].strip().splitlines()) == 5

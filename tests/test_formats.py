@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
+from toy import KINDS, write_kinds, write_toy
 
 from autograder.compare import Tolerance
-from autograder.config import Assignment, load_assignment
+from autograder.config import Assignment
 from autograder.formats.grades_csv import grades_csv, read_all_results, write_grades_csv
 from autograder.formats.gradescope import part_scores, results, write_results
 from autograder.formats.report import merge_reports, without_students
@@ -31,7 +32,6 @@ from autograder.loader import discover
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json")
                     .read_text(encoding="utf-8"))
-EXAMPLES = ROOT / "assignments" / "backprop" / "examples" / "submissions"
 
 TOY = Assignment(folder=Path("toy"), name="toy", title="Toy", notebook=Path("toy/toy.ipynb"),
                  support_files=(), points={"alpha": 3.0, "beta": 1.0, "gamma": 7.0},
@@ -64,11 +64,18 @@ def validator() -> Draft202012Validator:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Path:
-    """The bundled examples, graded with run_batch."""
-    out = tmp_path_factory.mktemp("formats") / "out"
-    run_batch(Batch(load_assignment("backprop"), ROOT / "assignments" / "backprop" / "hidden",
-                    discover([EXAMPLES]), out, 7, 2))
+def squares(tmp_path_factory) -> Assignment:
+    """The engine's own test assignment (tests/toy.py)."""
+    return write_toy(tmp_path_factory.mktemp("toy"))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, squares) -> Path:
+    """Submissions of every kind of tests/toy.py, graded with run_batch."""
+    subs = tmp_path_factory.mktemp("formats") / "submissions"
+    write_kinds(subs, len(KINDS))
+    out = subs.parent / "out"
+    run_batch(Batch(squares, squares.hidden, discover([subs]), out, 7, 2))
     return out
 
 
@@ -119,7 +126,7 @@ def test_schema_rejects_what_the_spec_does_not_allow(validator, document):
 
 def test_every_results_json_of_a_grade_run_validates(graded, validator):
     paths = sorted(graded.glob("*/results.json"))
-    assert len(paths) == 7
+    assert len(paths) == len(KINDS)
     for path in paths:
         errors = [e.message for e in validator.iter_errors(json.loads(path.read_text()))]
         assert not errors, f"{path.parent.name}: {errors}"
@@ -244,21 +251,21 @@ def test_an_earlier_record_without_the_regraded_students():
 # --------------------------------------------------------------------------- consistency
 
 
-def test_incremental_results_equal_those_converted_from_the_final_report(graded):
+def test_incremental_results_equal_those_converted_from_the_final_report(graded, squares):
     report = json.loads((graded / "report.json").read_text(encoding="utf-8"))
-    assignment = load_assignment("backprop")
+    assignment = squares
     per_student: dict[str, list[dict]] = {}
     for test in report["tests"]:
         student = next(p["student"] for p in test["user_properties"] if "student" in p)
         per_student.setdefault(student, []).append(test)
-    assert len(per_student) == 7
+    assert len(per_student) == len(KINDS)
     for student, tests in per_student.items():
         written = json.loads((graded / student / "results.json").read_text(encoding="utf-8"))
         assert results(tests, assignment) == written, student
 
 
-def test_grades_csv_agrees_with_the_results_json_files(graded):
-    assignment = load_assignment("backprop")
+def test_grades_csv_agrees_with_the_results_json_files(graded, squares):
+    assignment = squares
     rows = (graded / "grades.csv").read_text(encoding="utf-8").splitlines()[1:]
     for row in rows:
         student, *cells = row.split(",")

@@ -33,9 +33,12 @@ def message(test: dict) -> str:
     return ""
 
 
-def results(tests: list[dict], assignment: Assignment, notes: list[str] = ()) -> dict:
+def results(tests: list[dict], assignment: Assignment, notes: list[str] | None = None) -> dict:
     """One student's results.json object (Gradescope's schema); ``notes`` (what went wrong
-    outside any check, e.g. a cell that failed) follow the points in its ``output``."""
+    outside any check, e.g. a cell that failed; default: the tests' ``notes`` property)
+    follow the points in its ``output``."""
+    if notes is None:
+        notes = next((properties(t)["notes"] for t in tests if "notes" in properties(t)), [])
     entries = []
     for number, test in enumerate(tests, start=1):
         props = properties(test)
@@ -78,7 +81,7 @@ def part_scores(entries: list[dict], assignment: Assignment) -> dict[str, float]
 
 
 def write_results(folder: Path, tests: list[dict], assignment: Assignment,
-                  notes: list[str] = ()) -> dict:
+                  notes: list[str] | None = None) -> dict:
     """Write ``folder/results.json`` atomically and return it."""
     data = results(tests, assignment, notes)
     write_atomic(folder / RESULTS_NAME, json.dumps(data, indent=2) + "\n")
