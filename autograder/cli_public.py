@@ -49,14 +49,19 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_classroom_result(args: argparse.Namespace, console: Console) -> int:
-    """Print one part's GitHub Classroom reporter JSON; exit 0 whenever JSON was printed."""
+    """Print one part's GitHub Classroom reporter JSON, whatever goes wrong (a broken or
+    missing config or checks file: status error, zero points, the reason); exit 0."""
     try:
         assignment, notebook = resolve(args.notebook, args.assignment)
         (part,) = parts_named(assignment, args.part)
-    except ConfigError as err:
-        raise Misuse(str(err)) from None
-    if part not in assignment.points:
-        raise Misuse(f"unknown part {args.part!r}; the parts are {', '.join(assignment.points)}")
+        if part not in assignment.points:
+            raise ConfigError(f"unknown part {args.part!r}; the parts are "
+                              f"{', '.join(assignment.points)}")
+    except Exception as err:  # noqa: BLE001 - the reporter must always get JSON
+        why = str(err) if isinstance(err, ConfigError) else f"{type(err).__name__}: {err}"
+        print(json.dumps(error_result(args.part, 0, f"the checks could not start: {why}"),
+                         ensure_ascii=False))
+        return 0
     points = assignment.points[part]
     if not notebook.is_file():
         result = error_result(part, points, f"no notebook {notebook.name} in the repository: "

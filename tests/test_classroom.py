@@ -27,6 +27,7 @@ from student_kit import (
     HALF_SOLVED,
     HALF_SOLVED_FAILS,
     HALF_SOLVED_SCORES,
+    ROOT,
     copy_public_files,
     installed_release,
     solved_notebook,
@@ -78,8 +79,11 @@ def test_workflow_shape(workflow):
     assert job["runs-on"] == "ubuntu-latest"
     assert job["if"] == "github.actor != 'github-classroom[bot]'"
     steps = job["steps"]
-    assert steps[0]["uses"] == "actions/checkout@v4"
+    # current majors (node24), the same the kit's own CI uses: checkout@v5, setup-python@v6
+    ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert steps[0]["uses"] == "actions/checkout@v5" and "actions/checkout@v5" in ci
     (python,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python@")]
+    assert python["uses"] == "actions/setup-python@v6" and "actions/setup-python@v6" in ci
     assert python["with"]["cache"] == "pip"
     (install,) = [s for s in steps if "pip install" in str(s.get("run", ""))]
     assert steps.index(python) < steps.index(install) < steps.index(part_steps(workflow)[0])
@@ -212,8 +216,32 @@ def test_classroom_result_without_a_notebook_is_an_error_result(tmp_path, capsys
     assert result["status"] == "error" and result["max_score"] == POINTS["backward"]
     assert sum(t["score"] for t in result["tests"]) == 0
     assert "backprop.ipynb" in result["tests"][0]["message"]
-    assert main(["classroom-result", "no_such_part"]) == 2
-    assert "unknown part" in capsys.readouterr().err
+    assert main(["classroom-result", "no_such_part"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    jsonschema.validate(result, SCHEMA)
+    assert result["status"] == "error" and "unknown part" in result["tests"][0]["message"]
+
+
+@pytest.mark.parametrize("damage", ["no config", "invalid config", "no checks"])
+def test_a_broken_config_still_prints_reporter_json_with_the_reason(tmp_path, capsys,
+                                                                   monkeypatch, damage):
+    """Whatever goes wrong, the reporter gets JSON: status error, zero points, the reason."""
+    copy_public_files(tmp_path)
+    if damage == "no config":
+        (tmp_path / "exercise.toml").unlink()
+    elif damage == "invalid config":
+        (tmp_path / "exercise.toml").write_text("[assignment\n", encoding="utf-8")
+    else:
+        (tmp_path / "checks.py").unlink()
+    monkeypatch.chdir(tmp_path)
+    assert main(["classroom-result", "backward", "--assignment", str(tmp_path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    jsonschema.validate(result, SCHEMA)
+    assert result["status"] == "error" and result["max_score"] == 0
+    assert sum(t["score"] for t in result["tests"]) == 0
+    why = result["tests"][0]["message"]
+    assert {"no config": "exercise.toml", "invalid config": "not valid TOML",
+            "no checks": "no checks"}[damage] in why, why
 
 
 def test_every_assignments_release_publishes_reporter_json_for_each_part(tmp_path, capsys,
