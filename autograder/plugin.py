@@ -103,8 +103,8 @@ class GradingPlugin:
         config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
         if str(self.assignment.folder) not in sys.path:  # checks import its public modules
             sys.path.insert(0, str(self.assignment.folder))
-        module = load_module(self.oracle_file, f"oracle_{self.oracle_file.parent.name}",
-                             register=True)
+        unique = "".join(c if c.isalnum() else "_" for c in str(self.oracle_file))
+        module = load_module(self.oracle_file, f"oracle_{unique}", register=True)
         self.oracle = module.make_oracle(self.assignment)
         try:
             self.zygote = open_host(hidden_folders(self.reference, self.out, self.submissions),
