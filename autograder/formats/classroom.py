@@ -28,7 +28,13 @@ def _number(value: float) -> float | int:
 
 
 def part_result(points: float, results: list[CheckResult]) -> dict:
-    """The reporter JSON of one part worth ``points``, one test per public check."""
+    """The reporter JSON of one part worth ``points``, one test per public check that scores.
+
+    The reporter's log counts a part as (checks passed ÷ checks) × ``max_score``, ignoring
+    each test's ``score``: a 0-point check (feedback only) would make the log disagree with
+    the grade, so it is left out here (``autograder check`` still shows it).
+    """
+    results = [r for r in results if r.max_score > 0]
     tests = [{
         "name": r.name,
         "status": r.status,
