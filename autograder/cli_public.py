@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from rich.console import Console
 
 from autograder.config import ConfigError, load_assignment
 from autograder.formats.classroom import error_result, part_result
-from autograder.formats.feedback import rich_table, total
-from autograder.public import ChecksError, check_notebook, resolve
+from autograder.formats.feedback import markdown_table, rich_table, text_table, total
+from autograder.public import CheckResult, ChecksError, check_notebook, resolve
 from autograder.release import ReleaseError, build_release
 from autograder.sandbox.host import CHOICES
 from autograder.student import parts_named
@@ -38,6 +39,9 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]autograder check: {err}[/]")
         return 1
     passed = bool(results) and all(r.passed for r in results)
+    if args.summary:  # e.g. $GITHUB_STEP_SUMMARY: one Markdown table on the run's page
+        with open(args.summary, "a", encoding="utf-8") as summary:
+            summary.write(markdown_table(results, f"Public checks of {notebook.name}"))
     if args.json:
         print(json.dumps({"notebook": str(notebook), "passed": passed,
                           "results": [r.as_dict() for r in results]}, indent=1))
@@ -68,11 +72,28 @@ def cmd_classroom_result(args: argparse.Namespace, console: Console) -> int:
                                             "commit your work under that name")
     else:
         try:
-            result = part_result(points, check_notebook(assignment, notebook, [part]))
+            results = (_saved(args.saved, part) if args.saved else
+                       check_notebook(assignment, notebook, [part]))
+            print(text_table(results, f"{part}: public checks of {notebook.name}"),
+                  file=sys.stderr)  # the step's log shows every check and its message
+            result = part_result(points, results)
         except Exception as err:  # noqa: BLE001 - the reporter must always get JSON
             result = error_result(part, points, f"{type(err).__name__}: {err}")
     print(json.dumps(result, ensure_ascii=False))
     return 0
+
+
+def _saved(path: str, part: str) -> list[CheckResult]:
+    """One part's results from ``autograder check --json``'s output, saved once per push."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ChecksError(f"the saved checks {path} are missing or not JSON (did the "
+                          f"checks step run out of time?): {err}") from None
+    results = [CheckResult(**r) for r in data["results"] if r["part"] == part]
+    if not results:
+        raise ChecksError(f"the saved checks {path} hold no check of {part}")
+    return results
 
 
 def cmd_release(args: argparse.Namespace, console: Console) -> int:
@@ -101,6 +122,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--assignment", default=None,
                        help="assignment name or folder (default: where exercise.toml is)")
     check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument("--summary", metavar="FILE", default=None,
+                       help="also append the results as a Markdown table to FILE (e.g. "
+                            "$GITHUB_STEP_SUMMARY)")
     check.add_argument("--sandbox", choices=CHOICES, default=None,
                        help="sandbox tier (default: $AUTOGRADER_SANDBOX, else the strongest "
                             "this computer offers)")
@@ -113,6 +137,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                         help="the notebook (default: the assignment's)")
     result.add_argument("--assignment", default=None,
                         help="assignment name or folder (default: where exercise.toml is)")
+    result.add_argument("--from", dest="saved", metavar="FILE", default=None,
+                        help="read the part's results from `autograder check --json`'s saved "
+                             "output instead of running the checks again")
     result.set_defaults(func=cmd_classroom_result)
 
     release = sub.add_parser("release", help="build the student release (GitHub Classroom "

@@ -32,6 +32,7 @@ ENGINE_LEFT_OUT = ("solved.py",)  # builds answer keys from a reference: instruc
 WORKFLOW = Path(".github/workflows/classroom.yml")
 PYTHON = "3.11"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+SAVED = "autograder-checks.json"  # the public checks' results, run once per push
 
 
 class ReleaseError(Exception):
@@ -144,8 +145,9 @@ def workflow_text(assignment: Assignment) -> str:
         raise ReleaseError(f"part names {list(assignment.points)} do not give distinct step ids")
     lines = [
         "# GitHub Classroom autograding, written by `autograder release`.",
-        "# Each part's step runs that part's public checks and publishes its points, with",
-        "# partial credit per check, as the grading reporter's JSON; the reporter adds them up",
+        "# The public checks run once (their table goes to the run's summary); each part's",
+        "# step publishes that part's points from their saved results, with partial credit per",
+        "# check, as the grading reporter's JSON; the reporter adds them up",
         f"# ({assignment.total_points:g} points in all).",
         "name: Autograding Tests",
         "on: [push, repository_dispatch]",
@@ -169,17 +171,25 @@ def workflow_text(assignment: Assignment) -> str:
         "          cache-dependency-path: pyproject.toml",
         "      - name: Install the autograder",
         "        run: pip install .",
+        "      - name: Run the public checks once (every check and message in the summary)",
+        "        timeout-minutes: 10",
+        "        continue-on-error: true",
+        "        run: autograder check --json --summary \"$GITHUB_STEP_SUMMARY\""
+        f" > {SAVED} || true",
     ]
     for (part, points), sid in zip(assignment.points.items(), ids):
         lines += [
             f"      - name: \"{part} ({points:g} point{'s' * (points != 1)})\"",
             f"        id: {sid}",
+            "        if: always()",
+            "        timeout-minutes: 2",
             "        run: |",
-            f"          echo \"result=$(autograder classroom-result {part} | base64 -w0)\""
-            " >> \"$GITHUB_OUTPUT\"",
+            f"          echo \"result=$(autograder classroom-result {part} --from {SAVED}"
+            " | base64 -w0)\" >> \"$GITHUB_OUTPUT\"",
         ]
     lines += [
         "      - name: Autograding Reporter",
+        "        if: always()",
         f"        uses: {REPORTER}",
         "        env:",
         *(f"          {sid.upper()}_RESULTS: \"${{{{ steps.{sid}.outputs.result }}}}\""
@@ -256,7 +266,8 @@ in your repository's history.
 """
 
 
-GITIGNORE = """__pycache__/
+GITIGNORE = f"""{SAVED}
+__pycache__/
 .ipynb_checkpoints/
 *.egg-info/
 build/

@@ -98,8 +98,9 @@ def test_workflow_has_one_step_per_part_and_the_reporter_reads_them_all(workflow
     for step, part in zip(steps, POINTS):
         assert re.fullmatch(r"[a-zA-Z0-9]+", step["id"])
         run = step["run"].strip()
-        assert run == (f'echo "result=$(autograder classroom-result {part} | base64 -w0)" '
-                       '>> "$GITHUB_OUTPUT"')
+        assert run == (f'echo "result=$(autograder classroom-result {part} --from '
+                       'autograder-checks.json | base64 -w0)" >> "$GITHUB_OUTPUT"')
+        assert step["if"] == "always()" and step["timeout-minutes"] <= 2
     reporter = reporter_step(workflow)
     runners = reporter["with"]["runners"]
     assert RUNNERS.fullmatch(runners)
@@ -111,18 +112,31 @@ def test_workflow_has_one_step_per_part_and_the_reporter_reads_them_all(workflow
 # -- what the steps publish --------------------------------------------------------------
 
 
-def run_step(installed, step: dict, folder: Path) -> dict:
-    """Run a part step's ``run`` as GitHub does (``bash -e``), read its ``result`` output."""
-    output = folder / f".github_output_{step['id']}"
-    script = folder / f".step_{step['id']}.sh"
+def checks_step(workflow: dict) -> dict:
+    (step,) = [s for s in workflow["jobs"]["run-autograding-tests"]["steps"]
+               if "autograder check" in str(s.get("run", ""))]
+    return step
+
+
+def run_script(installed, step: dict, folder: Path, name: str) -> subprocess.CompletedProcess:
+    """A step's ``run`` as the runner runs it: ``bash -e``, with $GITHUB_OUTPUT and
+    $GITHUB_STEP_SUMMARY as files in the repository's folder."""
+    script = folder / f".step_{name}.sh"
     script.write_text(step["run"])
-    env = {**installed.env(), "GITHUB_OUTPUT": str(output)}
+    env = {**installed.env(), "GITHUB_OUTPUT": str(folder / f".github_output_{name}"),
+           "GITHUB_STEP_SUMMARY": str(folder / f".github_summary_{name}")}
     done = subprocess.run(["bash", "-e", str(script)], cwd=folder, env=env, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    lines = output.read_text().splitlines()
+    return done
+
+
+def run_step(installed, step: dict, folder: Path) -> dict:
+    """Run a part step, read its ``result`` output and its log."""
+    done = run_script(installed, step, folder, step["id"])
+    lines = (folder / f".github_output_{step['id']}").read_text().splitlines()
     (line,) = [ln for ln in lines if ln.startswith("result=")]
-    return {"encoded": line.removeprefix("result="), "id": step["id"]}
+    return {"encoded": line.removeprefix("result="), "id": step["id"], "log": done.stderr}
 
 
 def reporter_points(workflow: dict, encoded: dict[str, str]) -> tuple[float, float, dict]:
@@ -149,13 +163,17 @@ def published(installed, workflow, tmp_path_factory) -> dict[str, dict]:
         shutil.copytree(installed.release, folder, dirs_exist_ok=True)
         write(nb, folder / "backprop.ipynb")
         folders[kind] = folder
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        list(pool.map(lambda f: run_script(installed, checks_step(workflow), f, "checks"),
+                      folders.values()))  # the checks once per push, then the part steps
     jobs = [(kind, step) for kind in notebooks for step in part_steps(workflow)]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         runs = list(pool.map(lambda job: (job[0], run_step(installed, job[1], folders[job[0]])),
                              jobs))
-    out: dict[str, dict] = {kind: {} for kind in notebooks}
+    out: dict[str, dict] = {kind: {"logs": {}, "folder": folders[kind]} for kind in notebooks}
     for kind, run in runs:
         out[kind][run["id"]] = run["encoded"]
+        out[kind]["logs"][run["id"]] = run["log"]
     return out
 
 
@@ -271,3 +289,18 @@ def test_every_assignments_release_publishes_reporter_json_for_each_part(tmp_pat
             jsonschema.validate(result, SCHEMA)
             assert result["max_score"] == points
             assert sum(t["score"] for t in result["tests"]) == 0
+
+
+def test_the_run_shows_every_check_and_its_message_in_the_log_and_the_summary(published):
+    """The reporter shows no message of a failed check: the step log and the run's summary
+    do (the half-solved notebook: BP4 transposed, an update in place)."""
+    half = published["half"]
+    log = half["logs"]["backward"]
+    assert "∂C/∂W³" in log and "relative error" in log and "FAILED" in log
+    summary = (half["folder"] / ".github_summary_checks").read_text(encoding="utf-8")
+    rows = [line for line in summary.splitlines() if line.startswith("| ") and "---" not in line]
+    assert rows[0] == "| part | check | points | message |"
+    assert len(rows) - 1 == 19  # one row per check, the 0-point ones too
+    assert any("∂C/∂W³" in r and "| 0 / 1 |" in r for r in rows)
+    assert any("in place" in r for r in rows)  # feedback-only checks are seen here
+    assert "11 / 16 points" in summary

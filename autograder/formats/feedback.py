@@ -53,6 +53,19 @@ def text_table(results: list[CheckResult], title: str = "", width: int = 100) ->
     return buffer.getvalue()
 
 
+def markdown_table(results: list[CheckResult], title: str = "") -> str:
+    """The rows as one GitHub-flavoured Markdown table (part, check, points, message), for
+    ``$GITHUB_STEP_SUMMARY``: the run's page shows it."""
+    def cell(text: str) -> str:
+        return " ".join(str(text).split()).replace("|", "\\|")
+
+    lines = [f"### {cell(title)}", ""] if title else []
+    lines += ["| part | check | points | message |", "| --- | --- | ---: | --- |"]
+    lines += [f"| {cell(r.part)} | {cell(r.name)} | {points(r)} | "
+              f"{cell(r.message) if not r.passed else 'passed'} |" for r in results]
+    return "\n".join([*lines, "", total(results), ""])
+
+
 def html_table(results: list[CheckResult], title: str = "", warning: str = "") -> str:
     """The table as an HTML fragment for a notebook's output."""
     e = html.escape
