@@ -63,7 +63,17 @@ def random_zs(rng: np.random.Generator, hidden: bool) -> list[Case]:
 def shifted_cache(net: dict, rng: np.random.Generator, forward) -> dict:
     """A cache that is a forward pass with z² shifted: ``forward`` of the same network with
     b² moved, so a = σ(z) and z³ = W³ a² + b³ hold, but a fresh forward pass from the
-    parameters (numerical differentiation, or forward called again) does not give it."""
+    parameters (numerical differentiation, or forward called again) does not give it. The
+    shift moves each a² by more than 0.05, so that the difference is never within the
+    float32 band, even where σ saturates."""
     params = net["params"]
-    shift = rng.uniform(0.3, 0.8, 2) * rng.choice([-1, 1], 2)
-    return forward(net["x"], {**params, "b2": params["b2"] + shift})
+    fresh = forward(net["x"], params)
+    toward_zero = np.where(fresh["z2"] > 0, -1.0, 1.0)  # out of σ's flat tails, not into them
+    shift = rng.uniform(0.3, 0.8, 2) * toward_zero
+    for _ in range(8):  # every a² must move: a fresh pass must not pass for this cache
+        cache = forward(net["x"], {**params, "b2": params["b2"] + shift})
+        moved = np.abs(np.asarray(cache["a2"]) - fresh["a2"])
+        if moved.min() > 0.05 and np.abs(cache["z3"] - fresh["z3"]).min() > 0.01:
+            break
+        shift = 2 * shift
+    return cache
