@@ -94,6 +94,13 @@ def check(part: str | list[str] | None = None, notebook: Path | str | None = Non
     _show(feedback.text(), feedback)
 
 
+def check_cell_source(part: str = "") -> str:
+    """The code of a notebook cell that runs the public checks of ``part`` (every part:
+    ``""``). Generators tag such cells ``autograder-skip``: grading never runs them."""
+    call = f'check("{part}")' if part else "check()"
+    return f"from autograder import check\n\n{call}  # on the saved notebook: save it first"
+
+
 def _in_ipython() -> bool:
     ipython = sys.modules.get("IPython")
     return ipython is not None and ipython.get_ipython() is not None

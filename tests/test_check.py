@@ -315,3 +315,24 @@ def test_run_check_gives_the_feedback_object(folder, monkeypatch):
     feedback = run_check("cost")
     assert feedback.passed and feedback.notebook == folder / "backprop.ipynb"
     assert feedback.warnings == [] and "(the saved file)" in feedback.title
+
+
+def test_every_notebook_checks_each_part_where_it_is_written_and_all_at_the_end():
+    """A locked, grader-skipped `check("part")` cell for every part, and a last cell that
+    checks everything under a text that says these are the public checks, not the grade."""
+    from autograder.config import list_assignments
+    from autograder.loader import SKIP_TAG
+    from autograder.student import check_cell_source
+
+    for folder in list_assignments():
+        config = load_assignment(folder)
+        cells = nbformat.read(config.notebook, as_version=4).cells
+        checks = {c.source: c for c in cells if "from autograder import check" in c.source}
+        for part in [*config.points, ""]:
+            cell = checks[check_cell_source(part)]
+            assert SKIP_TAG in cell.metadata["tags"], (folder.name, part)
+            assert cell.metadata["nbgrader"]["locked"] is True
+            assert not cell.metadata["nbgrader"]["solution"]
+        assert cells[-1].source == check_cell_source("")
+        text = " ".join(cells[-2].source.split())
+        assert "not your grade" in text and "hidden" in text

@@ -23,6 +23,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.config import load_assignment, read_config
 from autograder.solved import load_module, plain_signature, split_function
+from autograder.student import check_cell_source
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "hidden" / "autodiff.py"
@@ -274,6 +275,20 @@ def example_text(folder: Path) -> str:
     return EXAMPLE_TEXT.format(a=a, b=b, f=a * b + a, dfda=b + 1, dfdb=a)
 
 
+ALL_CHECKS_TEXT = """## All the public checks
+
+The cell below runs every **public** check on the saved notebook: the same checks as your
+grade, on expressions and networks drawn at random each time. "All checks pass" here is not
+your grade: the final grade runs the same checks on hidden inputs."""
+
+
+def check_cells(parts: list[str]) -> list[NotebookNode]:
+    """Locked cells running the public checks of each part ("" : every part) on the saved
+    notebook; the grader skips them."""
+    return [cell("code", check_cell_source(part), f"check_{part or 'all'}", tags=(SKIP_TAG,))
+            for part in parts]
+
+
 def build_notebook(reference, folder: Path = HERE) -> NotebookNode:
     """The student notebook: intro, setup, Value, the example, network_gradients, the
     comparison with the lecture's NumPy back-propagation, backprop_any."""
@@ -282,15 +297,20 @@ def build_notebook(reference, folder: Path = HERE) -> NotebookNode:
         cell("code", SETUP, "setup"),
         cell("markdown", VALUE_TEXT, "explain_Value"),
         cell("code", class_stub(reference.Value), "Value", solution=True),
+        *check_cells(["operations", "local_derivatives", "backward"]),
         cell("markdown", example_text(folder), "explain_example"),
         cell("code", EXAMPLE, "example", tags=(SKIP_TAG,)),
         cell("markdown", NETWORK_TEXT, "explain_network_gradients"),
         cell("code", function_stub(reference.network_gradients), "network_gradients",
              solution=True),
+        *check_cells(["network"]),
         cell("markdown", COMPARE_TEXT, "explain_compare"),
         cell("code", COMPARE, "compare", tags=(SKIP_TAG,)),
         cell("markdown", ANY_DEPTH_TEXT, "explain_backprop_any"),
         cell("code", function_stub(reference.backprop_any), "backprop_any", solution=True),
+        *check_cells(["any_depth"]),
+        cell("markdown", ALL_CHECKS_TEXT, "explain_all_checks"),
+        *check_cells([""]),
     ]
     return new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},

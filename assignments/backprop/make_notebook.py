@@ -18,6 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.config import load_assignment, read_config
 from autograder.solved import load_module, plain_signature, public_functions, split_function
+from autograder.student import check_cell_source
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "hidden" / "backprop.py"
@@ -202,6 +203,19 @@ def intro_text(folder: Path) -> str:
                         imports=imports)
 
 
+ALL_CHECKS_TEXT = """## All the public checks
+
+The cell below runs every **public** check on the saved notebook: the same checks as your
+grade, on inputs drawn at random each time. "All checks pass" here is not your grade: the
+final grade runs the same checks on hidden inputs (and one more network per check)."""
+
+
+def check_cell(part: str = "") -> NotebookNode:
+    """A locked cell that runs the public checks of ``part`` (all parts: ``""``) on the saved
+    notebook; the grader skips it (it would import the grader into the sandbox)."""
+    return cell("code", check_cell_source(part), f"check_{part or 'all'}", tags=(SKIP_TAG,))
+
+
 def build_notebook(reference: ModuleType, folder: Path = HERE) -> NotebookNode:
     """The student notebook: intro, setup, picture, one stub per function, the step table."""
     functions = public_functions(reference)
@@ -216,9 +230,13 @@ def build_notebook(reference: ModuleType, folder: Path = HERE) -> NotebookNode:
         text, equations = PARTS[name]
         cells.append(cell("markdown", text, f"explain_{name}"))
         cells.append(cell("code", stub_source(func, equations), name, solution=True))
+        cells.append(check_cell(name))
     cells.append(cell("markdown", STEP_TABLE_TEXT, "explain_step_table"))
     cells.append(cell("code", "print(step_table(forward, backward, update, cost, exercise))",
                       "step_table", tags=(SKIP_TAG,)))
+    cells.append(check_cell("full_step"))
+    cells.append(cell("markdown", ALL_CHECKS_TEXT, "explain_all_checks"))
+    cells.append(check_cell())
     return new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
