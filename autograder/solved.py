@@ -21,6 +21,7 @@ from types import FunctionType, ModuleType
 
 import nbformat
 from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from autograder.config import load_assignment
 from autograder.modules import load_module
@@ -66,6 +67,20 @@ def _signature_from_ast(args: ast.arguments) -> inspect.Signature:
     if args.kwarg:
         params.append(P(args.kwarg.arg, P.VAR_KEYWORD))
     return inspect.Signature(params)
+
+
+def nbgrader_metadata(grade_id: str, solution: bool = False) -> dict:
+    """nbgrader (schema 3) cell metadata: a solution cell, or a locked read-only cell."""
+    return {"grade": False, "solution": solution, "locked": not solution, "task": False,
+            "grade_id": grade_id, "schema_version": 3}
+
+
+def nbgrader_cell(kind: str, source: str, grade_id: str, solution: bool = False,
+                  tags: tuple[str, ...] = ()) -> NotebookNode:
+    """A markdown or code cell with nbgrader metadata; its id is the grade_id."""
+    new = new_markdown_cell if kind == "markdown" else new_code_cell
+    return new(source, id=grade_id, metadata={
+        "nbgrader": nbgrader_metadata(grade_id, solution), "tags": list(tags)})
 
 
 def is_solution_cell(cell: NotebookNode) -> bool:

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_notebook
 
 from autograder.config import load_assignment, read_config
 from autograder.solved import load_module, plain_signature, split_function
+from autograder.solved import nbgrader_cell as cell
 from autograder.student import check_cell_source
 
 HERE = Path(__file__).resolve().parent
@@ -206,20 +207,6 @@ $C = \frac{1}{2}\|y - a^L\|^2$, then from the output back:
 Return `(grads_W, grads_b)`, two lists shaped like `weights` and `biases`. The checks use
 networks with 0 to 4 hidden layers of 1 to 5 neurons (so mind the transpose: the layers are
 rarely square), and the exercise network, where your answers must equal part 2's."""
-
-
-def nbgrader_metadata(grade_id: str, solution: bool = False) -> dict:
-    """nbgrader (schema 3) cell metadata: a solution cell, or a locked read-only cell."""
-    return {"grade": False, "solution": solution, "locked": not solution, "task": False,
-            "grade_id": grade_id, "schema_version": 3}
-
-
-def cell(kind: str, source: str, grade_id: str, solution: bool = False,
-         tags: tuple[str, ...] = ()) -> NotebookNode:
-    """A markdown or code cell with nbgrader metadata; its id is the grade_id."""
-    new = new_markdown_cell if kind == "markdown" else new_code_cell
-    return new(source, id=grade_id, metadata={
-        "nbgrader": nbgrader_metadata(grade_id, solution), "tags": list(tags)})
 
 
 def _raise(owner: str, name: str, indent: str) -> list[str]:

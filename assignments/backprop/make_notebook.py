@@ -14,10 +14,11 @@ from types import FunctionType, ModuleType
 
 import nbformat
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_notebook
 
 from autograder.config import load_assignment, read_config
 from autograder.solved import load_module, plain_signature, public_functions, split_function
+from autograder.solved import nbgrader_cell as cell
 from autograder.student import check_cell_source
 
 HERE = Path(__file__).resolve().parent
@@ -155,20 +156,6 @@ STEP_TABLE_TEXT = """## One step on the exercise
 Runs `forward`, `cost`, `backward` and `update` once on the exercise and prints every
 value. Until all six functions work it stops with a `NotImplementedError` that names the
 first missing one."""
-
-
-def nbgrader_metadata(grade_id: str, solution: bool = False) -> dict:
-    """nbgrader (schema 3) cell metadata: a solution cell, or a locked read-only cell."""
-    return {"grade": False, "solution": solution, "locked": not solution, "task": False,
-            "grade_id": grade_id, "schema_version": 3}
-
-
-def cell(kind: str, source: str, grade_id: str, solution: bool = False,
-         tags: tuple[str, ...] = ()) -> NotebookNode:
-    """A markdown or code cell with nbgrader metadata; its id is the grade_id."""
-    new = new_markdown_cell if kind == "markdown" else new_code_cell
-    return new(source, id=grade_id, metadata={
-        "nbgrader": nbgrader_metadata(grade_id, solution), "tags": list(tags)})
 
 
 def stub_source(func: FunctionType, equations: list[str]) -> str:
