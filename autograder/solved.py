@@ -144,3 +144,48 @@ def write_answer_key(assignment_folder: Path | str, reference_path: Path | str,
     out_path = Path(out_path)
     nbformat.write(solved, out_path)
     return out_path
+
+
+# ------------------------------------------------------------------ example generators
+
+
+def stale_files(files: dict[str, str], out: Path) -> list[str]:
+    """The files of ``out`` that are missing, differ from ``files``, or are not in it."""
+    wrong = [name for name, text in files.items()
+             if not (out / name).is_file() or (out / name).read_text(encoding="utf-8") != text]
+    extra = [p.name for p in out.glob("*") if p.is_file() and p.name not in files]
+    return sorted(wrong + extra)
+
+
+def write_files(files: dict[str, str], out: Path) -> list[Path]:
+    """Write ``files`` (name -> text) into ``out``, byte for byte."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8", newline="")
+        written.append(out / name)
+    return written
+
+
+def examples_main(generate, out: Path, root: Path, script: Path, doc: str,
+                  argv: list[str] | None = None) -> int:
+    """The command of an assignment's ``examples/make_examples.py``: write the examples that
+    ``generate()`` makes, or with ``--check`` exit 1 if the committed ones are stale."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if the committed examples are stale")
+    parser.add_argument("--out", type=Path, default=out, help="output folder")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_files(generate(), args.out)
+        if stale:
+            print(f"stale examples in {args.out}: {', '.join(stale)}; "
+                  f"run python {script.relative_to(root)}", file=sys.stderr)
+            return 1
+        return 0
+    for path in write_files(generate(), args.out):
+        print(path.relative_to(root) if path.is_relative_to(root) else path)
+    return 0
