@@ -1,7 +1,8 @@
 """The pytest plugin that turns ordinary pytest tests into grading checks.
 
 - ``@pytest.mark.part("backward", weight=1)`` puts a test in a part; the part's points (from
-  the assignment's config) are shared among its tests by weight.
+  the assignment's config) are shared among its tests by weight, in whole grains so that
+  every sum is exact (``autograder/shares.py``).
 - The ``submission`` fixture is parametrized over the students: a proxy to a sandboxed
   child that loaded the student's code. Tests are grouped per student, and as soon as
   a student's last test has run, their ``results.json`` is written.
@@ -36,6 +37,7 @@ from autograder.modules import load_module
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.host import SandboxUnavailable, open_host
 from autograder.sandbox.proxy import Answer
+from autograder.shares import shares
 
 
 @dataclass
@@ -122,14 +124,19 @@ class GradingPlugin:
                                  ids=[s.student for s in self.submissions])
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        weights: dict[tuple[str, str], float] = defaultdict(float)
+        groups: dict[tuple[str, str], list[pytest.Item]] = defaultdict(list)
         for item in items:
-            name, weight = _part(item)
+            name, _ = _part(item)
             if name not in self.assignment.points:
                 raise pytest.UsageError(f"{item.nodeid}: part {name!r} has no points in the config")
-            weights[_student(item), name] += weight
+            groups[_student(item), name].append(item)
+        share: dict[str, float] = {}
+        for (_, name), group in groups.items():
+            weights = [_part(item)[1] for item in group]
+            share.update(zip((item.nodeid for item in group),
+                             shares(self.assignment.points[name], weights)))
         for item in items:
-            name, weight = _part(item)
+            name, _ = _part(item)
             student = _student(item)
             self._student_of[item.nodeid] = student
             self._left[student] += 1
@@ -137,7 +144,7 @@ class GradingPlugin:
             item.user_properties += [
                 ("student", student),
                 ("part", name),
-                ("max_score", self.assignment.points[name] * weight / weights[student, name]),
+                ("max_score", share[item.nodeid]),
                 ("name", f"{name}: {doc}"),
             ]
 
