@@ -44,6 +44,8 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
             summary.write(markdown_table(results, f"Public checks of {notebook.name}"))
     if args.json:
         print(json.dumps({"notebook": str(notebook), "passed": passed,
+                          "score": round(sum(r.score for r in results), 6),
+                          "max_score": round(sum(r.max_score for r in results), 6),
                           "results": [r.as_dict() for r in results]}, indent=1))
     else:
         console.print(rich_table(results, f"Public checks of {notebook}"))
@@ -63,7 +65,8 @@ def cmd_classroom_result(args: argparse.Namespace, console: Console) -> int:
                               f"{', '.join(assignment.points)}")
     except Exception as err:  # noqa: BLE001 - the reporter must always get JSON
         why = str(err) if isinstance(err, ConfigError) else f"{type(err).__name__}: {err}"
-        print(json.dumps(error_result(args.part, 0, f"the checks could not start: {why}"),
+        print(json.dumps(error_result(args.part, args.points or 0,
+                                      f"the checks could not start: {why}"),
                          ensure_ascii=False))
         return 0
     points = assignment.points[part]
@@ -140,6 +143,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     result.add_argument("--from", dest="saved", metavar="FILE", default=None,
                         help="read the part's results from `autograder check --json`'s saved "
                              "output instead of running the checks again")
+    result.add_argument("--points", type=float, default=None, metavar="N",
+                        help="the part's points when the config cannot be read (the workflow "
+                             "passes them, so a broken config still posts 0 out of N)")
     result.set_defaults(func=cmd_classroom_result)
 
     release = sub.add_parser("release", help="build the student release (GitHub Classroom "

@@ -25,7 +25,7 @@ from autograder.config import (
     read_seed,
     read_toml,
 )
-from autograder.formats.classroom import step_id
+from autograder.formats.classroom import error_result, step_id
 
 ENGINE = Path(__file__).resolve().parent
 ENGINE_LEFT_OUT = ("solved.py",)  # builds answer keys from a reference: instructors only
@@ -178,14 +178,21 @@ def workflow_text(assignment: Assignment) -> str:
         f" > {SAVED} || true",
     ]
     for (part, points), sid in zip(assignment.points.items(), ids):
+        fallback = json.dumps(error_result(part, points, "the autograder did not run (did the "
+                                           "install step fail?): see the log of this run"))
+        if "'" in fallback:  # it is quoted with ' in the step's script
+            raise ReleaseError(f"part name {part!r}: no ' allowed")
         lines += [
             f"      - name: \"{part} ({points:g} point{'s' * (points != 1)})\"",
             f"        id: {sid}",
             "        if: always()",
             "        timeout-minutes: 2",
             "        run: |",
-            f"          echo \"result=$(autograder classroom-result {part} --from {SAVED}"
-            " | base64 -w0)\" >> \"$GITHUB_OUTPUT\"",
+            f"          result=$(autograder classroom-result {part} --from {SAVED}"
+            f" --points {points:g}) || true",
+            f"          [ -n \"$result\" ] || result='{fallback}'",
+            "          echo \"result=$(printf '%s' \"$result\" | base64 -w0)\""
+            " >> \"$GITHUB_OUTPUT\"",
         ]
     lines += [
         "      - name: Autograding Reporter",

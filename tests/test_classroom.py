@@ -16,12 +16,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from reporter import model, real_reporter, run_real
 from student_kit import (
     ASSIGNMENT,
     HALF_SOLVED,
@@ -97,9 +99,15 @@ def test_workflow_has_one_step_per_part_and_the_reporter_reads_them_all(workflow
     assert len(steps) == len(POINTS)
     for step, part in zip(steps, POINTS):
         assert re.fullmatch(r"[a-zA-Z0-9]+", step["id"])
-        run = step["run"].strip()
-        assert run == (f'echo "result=$(autograder classroom-result {part} --from '
-                       'autograder-checks.json | base64 -w0)" >> "$GITHUB_OUTPUT"')
+        run = step["run"].strip().splitlines()
+        assert run[0] == (f"result=$(autograder classroom-result {part} --from "
+                          f"autograder-checks.json --points {POINTS[part]:g}) || true")
+        assert run[-1] == ('echo "result=$(printf \'%s\' "$result" | base64 -w0)"'
+                           ' >> "$GITHUB_OUTPUT"')
+        # when the autograder prints nothing (not installed), the step publishes a zero
+        fallback = json.loads(run[1].split("result=\'", 1)[1].rstrip("\'"))
+        jsonschema.validate(fallback, SCHEMA)
+        assert fallback["status"] == "error" and fallback["max_score"] == POINTS[part]
         assert step["if"] == "always()" and step["timeout-minutes"] <= 2
     reporter = reporter_step(workflow)
     runners = reporter["with"]["runners"]
@@ -216,11 +224,14 @@ def test_half_solved_notebook_gets_the_points_worked_out_by_hand(published, work
             "fail" if i in fails else "pass" for i in range(len(scores))], part
         assert by_part[part]["status"] == ("fail" if fails else "pass"), part
     assert (total, most) == (11, 16)
-    # the reporter's log: (checks passed ÷ checks) × max_score per runner, then the sum
-    log = {part: sum(t["status"] == "pass" for t in r["tests"]) / len(r["tests"])
-           * r["max_score"] for part, r in zip(POINTS, results.values())}
-    assert log == {part: sum(scores) for part, scores in HALF_SOLVED_SCORES.items()}
-    assert sum(log.values()) == total
+    # the reporter's log and notice, as its source computes them: every line is the grade
+    report = model(results)
+    assert report.notice == "Points 11/16"
+    assert report.runner_totals == {
+        runner: f"{sum(HALF_SOLVED_SCORES[part]):.2f}/{POINTS[part]:g}"
+        for runner, part in zip(results, POINTS)}
+    assert report.table_total == ("11", "16")
+    assert report.failed == "Some tests failed."
     assert "∂C/∂W³" in by_part["backward"]["tests"][2]["message"]
     assert "relative error" in by_part["backward"]["tests"][2]["message"]
     assert all("in place" not in t["message"] for t in by_part["update"]["tests"])
@@ -304,3 +315,129 @@ def test_the_run_shows_every_check_and_its_message_in_the_log_and_the_summary(pu
     assert any("∂C/∂W³" in r and "| 0 / 1 |" in r for r in rows)
     assert any("in place" in r for r in rows)  # feedback-only checks are seen here
     assert "11 / 16 points" in summary
+
+
+# -- the reporter's log and notice: the grade in every line ----------------------------------
+
+
+def runner_results(workflow: dict, published: dict, kind: str) -> dict[str, dict]:
+    return reporter_points(workflow, published[kind])[2]
+
+
+@pytest.mark.parametrize("kind, total", [("solved", "16"), ("stubbed", "0"), ("half", "11")])
+def test_the_reporters_notice_log_and_table_say_the_grade(published, workflow, kind, total):
+    results = runner_results(workflow, published, kind)
+    report = model(results)
+    assert report.notice == f"Points {total}/16"
+    assert report.table_total == (total, "16")
+    for runner, result in results.items():  # each runner's log line is its points
+        got = sum(t["score"] for t in result["tests"])
+        assert report.runner_totals[runner] == f"{got:.2f}/{result['max_score']:g}"
+    assert report.failed == (None if kind == "solved" else "Some tests failed.")
+
+
+def test_a_step_whose_autograder_is_missing_still_posts_a_zero(workflow, tmp_path):
+    """The install step failed: each part's step publishes its fallback JSON (0 of its points,
+    and why), so the reporter still posts 0/16 instead of failing on empty input."""
+    runners = {}
+    for step in part_steps(workflow):
+        script = tmp_path / f"{step['id']}.sh"
+        script.write_text(step["run"])
+        output = tmp_path / f"output_{step['id']}"
+        done = subprocess.run(["bash", "-e", str(script)], cwd=tmp_path, capture_output=True,
+                              env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output)},
+                              text=True, timeout=60)
+        assert done.returncode == 0 and "autograder: command not found" in done.stderr
+        encoded = output.read_text().strip().removeprefix("result=")
+        runners[step["id"]] = json.loads(base64.b64decode(encoded))
+    report = model(runners)
+    assert report.notice == "Points 0/16" and report.failed == "Some tests errored."
+    assert report.shown.count("the autograder did not run (did the install step fail?): "
+                              "see the log of this run") == len(POINTS)
+
+
+def test_a_broken_config_posts_zero_out_of_the_workflows_points(tmp_path, capsys, monkeypatch):
+    """exercise.toml is gone: every step still publishes JSON, with the points the workflow
+    passes, so the reporter posts 0/16 and shows the reason."""
+    copy_public_files(tmp_path)
+    (tmp_path / "exercise.toml").unlink()
+    monkeypatch.chdir(tmp_path)
+    runners = {}
+    for part, points in POINTS.items():
+        assert main(["classroom-result", part, "--from", "autograder-checks.json",
+                     "--points", f"{points:g}"]) == 0
+        runners[part.replace("_", "")] = json.loads(capsys.readouterr().out)
+    report = model(runners)
+    assert report.notice == "Points 0/16" and report.failed == "Some tests errored."
+    assert all("exercise.toml" in line for line in report.shown)
+
+
+UNEVEN = {"sigmoid": 1, "sigmoid_prime": 1, "forward": 3, "cost": 2.5, "backward": 10,
+          "update": 2, "full_step": 2}  # 21.5: backward's 10 do not divide among 7 checks
+
+
+@pytest.fixture(scope="module")
+def uneven(tmp_path_factory) -> dict[str, dict]:
+    """A config whose points do not divide evenly; each notebook checked once, then every
+    part's reporter JSON read from the saved checks, as the workflow does."""
+    folder = tmp_path_factory.mktemp("uneven")
+    copy_public_files(folder)
+    text = (folder / "exercise.toml").read_text(encoding="utf-8")
+    for part, points in POINTS.items():
+        text = text.replace(f"\n{part} = {points:g}\n", f"\n{part} = {UNEVEN[part]}\n")
+    (folder / "exercise.toml").write_text(text, encoding="utf-8")
+    assert load_assignment(folder).points == UNEVEN
+    out = {}
+    for kind, nb in {"solved": solved_notebook(),
+                     "half": with_cells(solved_notebook(), **HALF_SOLVED)}.items():
+        path = folder / f"{kind}.ipynb"
+        write(nb, path)
+        saved = folder / f"{kind}.json"
+        done = subprocess.run([sys.executable, "-m", "autograder.cli", "check", str(path),
+                               "--json"], cwd=folder, capture_output=True, text=True,
+                              timeout=300)
+        saved.write_text(done.stdout, encoding="utf-8")
+        runners = {}
+        for part in UNEVEN:
+            done = subprocess.run([sys.executable, "-m", "autograder.cli", "classroom-result",
+                                   part, str(path), "--from", str(saved)], cwd=folder,
+                                  capture_output=True, text=True, timeout=60)
+            runners[part.replace("_", "")] = json.loads(done.stdout)
+        out[kind] = {"check": json.loads(saved.read_text(encoding="utf-8")), "runners": runners}
+    return out
+
+
+def test_points_that_do_not_divide_evenly_still_sum_exactly(uneven):
+    """backward = 10 over 7 checks: shares of 1.5 (five checks) and 1.25 (two), by largest
+    remainder in quarter points (autograder/shares.py); a solved notebook gets 21.5/21.5,
+    not 21.499999999999996, and every log line, the notice and ``check`` agree."""
+    solved = model(uneven["solved"]["runners"])
+    assert solved.notice == "Points 21.5/21.5" and solved.table_total == ("21.5", "21.5")
+    assert solved.runner_totals["backward"] == "10.00/10"
+    backward = [r["max_score"] for r in uneven["solved"]["check"]["results"]
+                if r["part"] == "backward" and r["max_score"] > 0]
+    assert backward == [1.5, 1.5, 1.5, 1.5, 1.5, 1.25, 1.25]
+    # the half-solved notebook fails backward's checks 3, 5 and 7 and full_step (by hand):
+    # backward 1.5 + 1.5 + 1.5 + 1.25 = 5.75; 1 + 1 + 3 + 2.5 + 5.75 + 2 + 0 = 15.25
+    half = model(uneven["half"]["runners"])
+    assert half.notice == "Points 15.25/21.5" and half.table_total == ("15.25", "21.5")
+    assert half.runner_totals["backward"] == "5.75/10"
+    assert half.runner_totals["forward"] == "3.00/3" and half.runner_totals["cost"] == "2.50/2.5"
+    assert uneven["half"]["check"]["score"] == 15.25
+    published = uneven["half"]["runners"]["backward"]["tests"]
+    assert len(published) == 40  # 10 points in tests of a quarter: the log's count is the grade
+    assert {t["score"] for t in published} == {0, 0.25}
+
+
+def test_the_model_is_the_real_reporter(published, workflow, uneven, tmp_path, capsys,
+                                        monkeypatch):
+    """With $AUTOGRADING_REPORTER naming the reporter's dist/main.js (tag v1), node runs it on
+    every case above and prints what the model says."""
+    main_js = real_reporter()
+    if main_js is None:
+        pytest.skip("set AUTOGRADING_REPORTER to the reporter's dist/main.js (tag v1) to run it")
+    cases = {kind: runner_results(workflow, published, kind)
+             for kind in ("solved", "stubbed", "half")}
+    cases |= {f"uneven {kind}": uneven[kind]["runners"] for kind in ("solved", "half")}
+    for kind, runners in cases.items():
+        assert run_real(main_js, runners) == model(runners), kind

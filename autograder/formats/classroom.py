@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from autograder.public import CheckResult
+from autograder.shares import unit
 
 VERSION = 1
 _NOT_ID = re.compile(r"[^a-zA-Z0-9]")
@@ -28,23 +29,31 @@ def _number(value: float) -> float | int:
 
 
 def part_result(points: float, results: list[CheckResult]) -> dict:
-    """The reporter JSON of one part worth ``points``, one test per public check that scores.
+    """The reporter JSON of one part worth ``points``: its public checks that score.
 
-    The reporter's log counts a part as (checks passed ÷ checks) × ``max_score``, ignoring
-    each test's ``score``: a 0-point check (feedback only) would make the log disagree with
-    the grade, so it is left out here (``autograder check`` still shows it).
+    The reporter's log counts a part as (tests passed ÷ tests) × ``max_score``, ignoring
+    each test's ``score``, while its notice adds up the ``score``s. For the two to agree,
+    every test of a runner must be worth the same: a check worth several times the part's
+    common unit (1.5 and 1.25 points: unit 0.25) is published as that many tests, passed or
+    failed together, named ``[1/6]`` to ``[6/6]``. A 0-point check (feedback only) is left
+    out (``autograder check`` still shows it).
     """
     results = [r for r in results if r.max_score > 0]
-    tests = [{
-        "name": r.name,
-        "status": r.status,
-        "score": _number(r.score),
-        "message": r.message,
-        "test_code": r.test_code,
-        "filename": r.filename,
-        "line_no": r.line_no,
-        "duration": r.duration,
-    } for r in results]
+    size = unit([r.max_score for r in results])
+    tests = []
+    for r in results:
+        copies = max(1, round(r.max_score / size)) if size else 1
+        for i in range(copies):
+            tests.append({
+                "name": r.name if copies == 1 else f"{r.name} [{i + 1}/{copies}]",
+                "status": r.status,
+                "score": _number(r.score / copies),
+                "message": r.message if i == 0 else "",
+                "test_code": r.test_code,
+                "filename": r.filename,
+                "line_no": r.line_no,
+                "duration": r.duration if i == 0 else 0,
+            })
     if any(r.status == "error" for r in results):
         status = "error"
     elif results and all(r.status == "pass" for r in results):
