@@ -50,7 +50,12 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     if args.jobs < 1:
         raise Misuse("--jobs must be at least 1")
     try:
-        if args.paths or args.assignment is not None or len(list_assignments()) < 2:
+        if getattr(args, "nbgrader_db", None) and args.assignment is None:
+            if not args.paths:
+                raise Misuse("--nbgrader-db needs PATH: the course's submitted/ folder")
+            from autograder.nbgrader_course import layout_assignments
+            chosen = layout_assignments(args.paths)  # each one with nbgrader submissions
+        elif args.paths or args.assignment is not None or len(list_assignments()) < 2:
             chosen = [load_assignment(args.assignment)]
         else:
             chosen = [load_assignment(folder) for folder in list_assignments()]
@@ -72,7 +77,11 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     for path in paths:
         if not path.exists():
             raise Misuse(f"{path}: no such file or folder")
-    submissions = discover(paths)
+    if getattr(args, "nbgrader_db", None):  # nbgrader's layout, for its gradebook
+        from autograder.nbgrader_course import nbgrader_submissions
+        submissions = nbgrader_submissions(Path(args.nbgrader_db), assignment, paths)
+    else:
+        submissions = discover(paths)
     if not submissions:
         raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
     host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions))
@@ -95,6 +104,9 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     graded = [s for s in todo if (out / s.student / RESULTS_NAME).exists()]
     _print_table(console, assignment, out, [s.student for s in submissions], len(graded))
     console.print(f"Sandbox: {describe_tier(host)}.")
+    if getattr(args, "nbgrader_db", None):
+        from autograder.nbgrader_course import report_to_gradebook
+        report_to_gradebook(console, Path(args.nbgrader_db), assignment, out, submissions)
     if failed:
         print(f"autograder: error: {failed}", file=sys.stderr)
         return 1
@@ -186,7 +198,7 @@ def _print_table(console: Console, assignment, out: Path, students: list[str], g
     console.print(f"{len(students)} submissions ({graded} graded now, {len(students) - graded} "
                   f"already graded): mean {mean:.2f} / {assignment.total_points:g}, "
                   f"{full} with full marks. Results in {out}/ (results.json per student, "
-                  "grades.csv, report.json).")
+                  "grades.csv, report.html for the class, report.json).")
 
 
 def cmd_answer_key(args: argparse.Namespace, console: Console) -> int:
@@ -249,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--sandbox", choices=CHOICES, default=None,
                        help="sandbox tier (default: $AUTOGRADER_SANDBOX, else the strongest "
                             "this host offers; 'process' protects no secret)")
+    grade.add_argument("--nbgrader-db", metavar="GRADEBOOK", default=None,
+                       help="PATH is an nbgrader course's submitted/ folder: also write the "
+                            "scores into its gradebook.db (needs the nbgrader extra)")
     grade.set_defaults(func=cmd_grade)
     doctor = sub.add_parser("doctor", help="show which sandbox tier this host offers")
     doctor.add_argument("--sandbox", choices=CHOICES, default=None,
@@ -264,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     key.set_defaults(func=cmd_answer_key)
     listing = sub.add_parser("list", help="list the assignments of this kit")
     listing.set_defaults(func=cmd_list)
+    from autograder.nbgrader_course import add_parser as add_nbgrader  # nbgrader: lazily
+
+    add_nbgrader(sub)
     from autograder.cli_public import add_parsers  # check, classroom-result, release
 
     add_parsers(sub)

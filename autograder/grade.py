@@ -3,8 +3,8 @@
 Submissions are dealt round-robin to ``--jobs`` workers (each one pytest run with its own
 zygote). Each student's results.json is written atomically as soon as they are graded; a
 re-run skips students already graded unless ``--regrade``. Afterwards the shards' raw
-pytest-json-report records are merged into ``report.json`` and ``grades.csv`` is rebuilt
-from every results.json in the output folder.
+pytest-json-report records are merged into ``report.json``, and ``grades.csv`` and the class
+report ``report.html`` are rebuilt from every results.json in the output folder.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from autograder.config import Assignment
 from autograder.formats.atomic import write_atomic
+from autograder.formats.class_report import write_class_report
 from autograder.formats.grades_csv import write_grades_csv
 from autograder.formats.gradescope import RESULTS_NAME
 from autograder.formats.report import merge_reports, without_students
@@ -84,6 +85,7 @@ def run_batch(batch: Batch, progress=None) -> list[Submission]:
             report["sandbox"] = batch.host
         write_atomic(batch.out / "report.json", json.dumps(report, indent=1))
     write_grades_csv(batch.out, batch.assignment)
+    write_class_report(batch.out, batch.assignment)
     if failures:
         missing = [s.student for s in todo if not (batch.out / s.student / RESULTS_NAME).exists()]
         raise GradingFailed(f"{len(failures)} grading worker(s) failed, {len(missing)} "

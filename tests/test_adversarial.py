@@ -471,7 +471,7 @@ def test_the_graders_own_files_are_intact(batch):
     assert not list(batch.out.glob("**/*.tmp"))
     assert not (batch.out / "results.json").exists()  # write_results' tries went nowhere
     assert sorted(p.name for p in batch.out.iterdir() if p.is_file()) == [
-        "grades.csv", "notes.txt", "report.json"]
+        "grades.csv", "notes.txt", "report.html", "report.json"]
 
 
 # --------------------------------------------------------------------------- bounds
