@@ -5,10 +5,11 @@ A part worth P points shared by weight among its checks would give each check P�
 9.999999999999998 in binary floating point, which is what GitHub Classroom's reporter (and
 any LMS) sums. So each share is a whole number of *grains*, a power of two no larger than a
 quarter of the smallest exact share (and at least 1/64): sums of such numbers are exact in
-binary, and print with at most six decimals; the grain also divides P when it can. The grains are handed out by largest remainder
-(Hamilton's method), so each share is within a grain of its exact value and the shares add
-up to P exactly. When the exact shares are already whole grains (the kit's own configs:
-1 point over 2 checks is 0.5 each), they are unchanged.
+binary, and print with at most six decimals; the grain also divides P when it can. The
+grains are handed out by largest remainder (Hamilton's method), so each share is within a
+grain of its exact value and the shares add up to P exactly. When the exact shares are
+already whole grains (the kit's own configs: 1 point over 2 checks is 0.5 each), they are
+unchanged.
 
 A part's points that are not themselves a whole number of grains (0.1, say: no binary
 fraction is) are still handed out whole; the rest, P − grains·g, goes to the part's first

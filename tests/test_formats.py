@@ -171,7 +171,28 @@ def test_a_part_whose_points_do_not_divide_evenly_still_sums_to_its_points():
 def test_results_json_is_written_atomically_and_reads_back(tmp_path):
     data = write_results(tmp_path / "ann", toy_tests(), TOY)
     assert json.loads((tmp_path / "ann" / "results.json").read_text()) == data
-    assert [p.name for p in (tmp_path / "ann").iterdir()] == ["results.json"]  # no temp left
+    assert sorted(p.name for p in (tmp_path / "ann").iterdir()) == [
+        "feedback.md", "results.json"]  # no temp left
+    assert (tmp_path / "ann" / "feedback.md").read_text(encoding="utf-8") == data["output"]
+
+
+def test_the_feedback_is_markdown_per_part_with_each_failed_checks_message():
+    data = results(toy_tests(), TOY, notes=["cell 2 failed: NameError"])
+    assert data["output_format"] == "md"
+    lines = data["output"].splitlines()
+    title = TOY.title.replace("_", "\\_")
+    assert lines[0] == f"## {title}: 8.5 / 11 points"
+    assert "### alpha: 1.5 / 3" in lines and "### gamma: 7 / 7" in lines
+    assert "- **t::a2** (1.5 points): alpha is wrong" in lines
+    assert "- **t::b1** (1 point): could not load" in lines
+    assert lines[lines.index("### gamma: 7 / 7") + 1] == "All checks pass."
+    assert lines[-1] == "*Note:* cell 2 failed: NameError"
+
+
+def test_feedback_text_is_shown_as_written_not_as_markdown():
+    from autograder.formats.feedback_md import escape
+
+    assert escape("a ** n and W_jk <b>") == "a \\*\\* n and W\\_jk \\<b\\>"
 
 
 INTERRUPTED_WRITE = """

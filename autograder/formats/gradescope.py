@@ -11,6 +11,7 @@ from pathlib import Path
 
 from autograder.config import Assignment
 from autograder.formats.atomic import write_atomic
+from autograder.formats.feedback_md import FEEDBACK_NAME, feedback_markdown
 
 RESULTS_NAME = "results.json"
 
@@ -34,9 +35,10 @@ def message(test: dict) -> str:
 
 
 def results(tests: list[dict], assignment: Assignment, notes: list[str] | None = None) -> dict:
-    """One student's results.json object (Gradescope's schema); ``notes`` (what went wrong
-    outside any check, e.g. a cell that failed; default: the tests' ``notes`` property)
-    follow the points in its ``output``."""
+    """One student's results.json object (Gradescope's schema); its ``output`` is the
+    student's feedback (Markdown, ``feedback.md``): per part the points and each failed
+    check's message; ``notes`` (what went wrong outside any check, e.g. a cell that failed;
+    default: the tests' ``notes`` property) follow."""
     if notes is None:
         notes = next((properties(t)["notes"] for t in tests if "notes" in properties(t)), [])
     entries = []
@@ -57,13 +59,10 @@ def results(tests: list[dict], assignment: Assignment, notes: list[str] | None =
         })
     score = round(sum(e["score"] for e in entries), 6)
     parts = part_scores(entries, assignment)
-    lines = [f"{assignment.title}: {score:g} / {assignment.total_points:g} points"]
-    lines += [f"  {part}: {got:g} / {assignment.points[part]:g}" for part, got in parts.items()]
-    lines += [f"Note: {note}" for note in notes]
     return {
         "score": score,
-        "output": "\n".join(lines),
-        "output_format": "text",
+        "output": feedback_markdown(entries, assignment, score, parts, notes),
+        "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": entries,
@@ -82,7 +81,9 @@ def part_scores(entries: list[dict], assignment: Assignment) -> dict[str, float]
 
 def write_results(folder: Path, tests: list[dict], assignment: Assignment,
                   notes: list[str] | None = None) -> dict:
-    """Write ``folder/results.json`` atomically and return it."""
+    """Write ``folder/feedback.md`` and then ``folder/results.json`` (the mark that the
+    student is graded), each atomically, and return the results."""
     data = results(tests, assignment, notes)
+    write_atomic(folder / FEEDBACK_NAME, data["output"])
     write_atomic(folder / RESULTS_NAME, json.dumps(data, indent=2) + "\n")
     return data

@@ -1,0 +1,40 @@
+"""``feedback.md``: what a student reads about their grade, part by part.
+
+The same Markdown is ``results.json``'s ``output`` (Gradescope shows it above the tests).
+It holds only what the checks' messages already say (the function, the case, the relative
+error, the lecture's equation, a catalogued mistake's name), never an expected value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from autograder.config import Assignment
+
+FEEDBACK_NAME = "feedback.md"
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
+
+
+def escape(text: str) -> str:
+    """Plain text as Markdown that shows it as written (``a ** n`` stays ``a ** n``)."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def feedback_markdown(entries: list[dict], assignment: Assignment, score: float,
+                      parts: dict[str, float], notes: list[str]) -> str:
+    """Per part: its points, then each failed check and what to revisit."""
+    lines = [f"## {escape(assignment.title)}: {score:g} / {assignment.total_points:g} points", ""]
+    for part, got in parts.items():
+        most = assignment.points[part]
+        lines.append(f"### {escape(part)}: {got:g} / {most:g}")
+        failed = [e for e in entries if part in e.get("tags", []) and e["status"] != "passed"]
+        if not failed:
+            lines.append("All checks pass." if got >= most else "")
+        for entry in failed:
+            name = str(entry["name"]).split(": ", 1)[-1]
+            worth = f"{entry['max_score']:g} point{'s' * (entry['max_score'] != 1)}"
+            lines.append(f"- **{escape(name)}** ({worth}): "
+                         f"{escape(entry.get('output') or 'failed')}")
+        lines.append("")
+    lines += [f"*Note:* {escape(note)}" for note in notes]
+    return "\n".join(lines).rstrip() + "\n"
