@@ -25,7 +25,14 @@ from autograder.formats.gradescope import RESULTS_NAME, part_scores
 from autograder.grade import Batch, GradingFailed, pending, run_batch
 from autograder.loader import discover
 from autograder.plugin import hidden_folders
-from autograder.sandbox.host import CHOICES, NOT_PROTECTED, SandboxUnavailable, open_host, stops
+from autograder.sandbox.host import (
+    CHOICES,
+    NOT_PROTECTED,
+    SandboxUnavailable,
+    describe_tier,
+    open_host,
+    stops,
+)
 from autograder.usage import Misuse
 
 
@@ -61,6 +68,15 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
             chosen = [load_assignment(folder) for folder in list_assignments()]
     except ConfigError as err:
         raise Misuse(str(err)) from None
+    if getattr(args, "canvas", None) is not None:
+        if len(chosen) > 1:
+            raise Misuse(f"--canvas names one Canvas assignment, and this run grades "
+                         f"{len(chosen)}: give --assignment NAME")
+        from autograder.formats.canvas import canvas_title  # instructors only (not released)
+
+        args.canvas, warning = canvas_title(args.canvas)
+        if warning:
+            print(f"autograder: warning: {warning}.", file=sys.stderr)
     codes = []
     for assignment in chosen:
         out = Path(args.out) / assignment.name if len(chosen) > 1 else Path(args.out)
@@ -73,6 +89,9 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     reference = Path(args.reference or assignment.hidden).resolve()
     if not (reference / ORACLE_NAME).is_file():
         raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
+    from autograder.formats.roster import class_list, graded_students, read_roster
+
+    roster = read_roster(Path(args.roster)) if getattr(args, "roster", None) else None
     paths = [Path(p) for p in args.paths] or [assignment.examples]
     for path in paths:
         if not path.exists():
@@ -84,6 +103,9 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
         submissions = discover(paths)
     if not submissions:
         raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
+    rows = None  # the class list, matched before grading: an ambiguous match grades nothing
+    if roster is not None or getattr(args, "canvas", None) is not None:
+        rows = class_list(roster, graded_students(out) | {s.student for s in submissions})
     host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions))
     if host is None:
         return 1
@@ -104,6 +126,8 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     graded = [s for s in todo if (out / s.student / RESULTS_NAME).exists()]
     _print_table(console, assignment, out, [s.student for s in submissions], len(graded))
     console.print(f"Sandbox: {describe_tier(host)}.")
+    if rows is not None:
+        _write_class(console, args, assignment, out, rows)
     if getattr(args, "nbgrader_db", None):
         from autograder.nbgrader_course import report_to_gradebook
         report_to_gradebook(console, Path(args.nbgrader_db), assignment, out, submissions)
@@ -111,6 +135,35 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
         print(f"autograder: error: {failed}", file=sys.stderr)
         return 1
     return 0
+
+
+def _write_class(console: Console, args: argparse.Namespace, assignment: Assignment,
+                 out: Path, rows: list) -> None:
+    """--roster's class.csv and --canvas's canvas.csv; who is on one side only."""
+    from autograder.formats.canvas import write_canvas_csv
+    from autograder.formats.roster import write_class_csv
+
+    results = read_all_results(out)
+    written = []
+    if args.roster:
+        path = write_class_csv(out, rows, results, assignment)
+        written.append(f"{path} (the roster's students with their scores)")
+    if args.canvas is not None:
+        path = write_canvas_csv(out, rows, results, assignment, args.canvas)
+        written.append(f'{path} (a Canvas gradebook import, column "{args.canvas}")')
+
+    def say(text: str) -> None:  # names are printed as they are, never as rich markup
+        console.print(text, markup=False, highlight=False)
+
+    say(f"Wrote {' and '.join(written)}.")
+    missing = [r.student.display for r in rows if r.student and r.submission is None]
+    if missing:
+        say(f"No submission from {len(missing)} on the roster (blank, not 0): "
+            f"{', '.join(missing)}.")
+    extra = [r.submission for r in rows if r.student is None]
+    if args.roster and extra:
+        say(f"Not on the roster, {len(extra)} submission(s) (listed with no identifier): "
+            f"{', '.join(extra)}.")
 
 
 def _prove_sandbox(tier: str | None, hide: list[Path]) -> dict | None:
@@ -126,18 +179,6 @@ def _prove_sandbox(tier: str | None, hide: list[Path]) -> dict | None:
         return None
     host.close()
     return host.host
-
-
-def describe_tier(host: dict) -> str:
-    """'unprivileged (Landlock ABI 7, seccomp, user namespaces)': the tier and what made it."""
-    used = {"namespaces": ["mount namespaces", "set-uid to an unused uid"],
-            "unprivileged": ["Landlock", "seccomp"]}.get(host["tier"], [])
-    if host["tier"] == "unprivileged":
-        used += ["user namespaces"] if host.get("netns") else []
-        used += ["set-uid to an unused uid"] if host.get("setuid") else []
-    found = host.get("mechanisms", {})
-    names = [f"{m} {found[m]['detail']}".strip() if m == "Landlock" else m for m in used]
-    return f"{host['tier']} ({', '.join(names) or 'a separate process'})"
 
 
 def cmd_doctor(args: argparse.Namespace, console: Console) -> int:
@@ -223,6 +264,34 @@ def cmd_answer_key(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_gradescope(args: argparse.Namespace, console: Console) -> int:
+    """Build the Gradescope autograder.zip of one assignment (hidden side included)."""
+    from autograder.gradescope_package import build_package
+
+    try:
+        assignment = load_assignment(args.assignment)
+    except ConfigError as err:
+        raise Misuse(str(err)) from None
+    if not (assignment.hidden / ORACLE_NAME).is_file():
+        raise Misuse(f"{assignment.hidden}: no hidden oracle here (a student release has no "
+                     "hidden side to package)")
+    out = build_package(assignment, Path(args.out))
+    console.print(f"Wrote {out}: upload it as the Gradescope assignment's autograder "
+                  f"({assignment.title}, {assignment.total_points:g} points). It holds the "
+                  "hidden reference: never share it.")
+    return 0
+
+
+def cmd_nbgrader_export(args: argparse.Namespace, console: Console) -> int:
+    """nbgrader source folders, with the reference and a test cell per part."""
+    try:
+        from autograder.nbgrader_course import cmd_export  # instructors only (not released)
+    except ImportError:
+        raise Misuse("the nbgrader export is made in the instructor's kit, not in a "
+                     "release") from None
+    return cmd_export(args, console)
+
+
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
     """The kit's assignments: name, title, points, parts, and whether its hidden side is here."""
     table = Table(title="Assignments", box=box.SIMPLE_HEAD)
@@ -261,6 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--sandbox", choices=CHOICES, default=None,
                        help="sandbox tier (default: $AUTOGRADER_SANDBOX, else the strongest "
                             "this host offers; 'process' protects no secret)")
+    grade.add_argument("--roster", metavar="FILE", default=None,
+                       help="GitHub Classroom's roster CSV: also write DIR/class.csv, every "
+                            "student with their submission's scores (blank: none)")
+    grade.add_argument("--canvas", metavar="TITLE", default=None,
+                       help='also write DIR/canvas.csv, a Canvas gradebook import with the '
+                            'column TITLE, e.g. "Backprop (12345)" (the assignment\'s id)')
     grade.add_argument("--nbgrader-db", metavar="GRADEBOOK", default=None,
                        help="PATH is an nbgrader course's submitted/ folder: also write the "
                             "scores into its gradebook.db (needs the nbgrader extra)")
@@ -277,11 +352,21 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--reference", default=None,
                      help="the reference solution (default: the assignment's hidden/<name>.py)")
     key.set_defaults(func=cmd_answer_key)
+    gradescope = sub.add_parser("gradescope", help="build the Gradescope autograder.zip")
+    gradescope.add_argument("--out", default="autograder.zip",
+                            help="where to write it (default: autograder.zip)")
+    gradescope.add_argument("--assignment", default=None,
+                            help="assignment name or folder (default: the only one)")
+    gradescope.set_defaults(func=cmd_gradescope)
     listing = sub.add_parser("list", help="list the assignments of this kit")
     listing.set_defaults(func=cmd_list)
-    from autograder.nbgrader_course import add_parser as add_nbgrader  # nbgrader: lazily
-
-    add_nbgrader(sub)
+    nbgrader = sub.add_parser("nbgrader", help="nbgrader courses (needs the nbgrader extra)")
+    nbgrader_export = nbgrader.add_subparsers(dest="nbgrader_command", required=True).add_parser(
+        "export", help="write each assignment (or one) as COURSE_DIR/source/<assignment>/")
+    nbgrader_export.add_argument("course", metavar="COURSE_DIR", help="the nbgrader course")
+    nbgrader_export.add_argument("--assignment", default=None,
+                                 help="assignment name or folder (default: every assignment)")
+    nbgrader_export.set_defaults(func=cmd_nbgrader_export)
     from autograder.cli_public import add_parsers  # check, classroom-result, release
 
     add_parsers(sub)

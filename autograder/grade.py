@@ -20,7 +20,6 @@ from pathlib import Path
 
 from autograder.config import Assignment
 from autograder.formats.atomic import write_atomic
-from autograder.formats.class_report import write_class_report
 from autograder.formats.grades_csv import write_grades_csv
 from autograder.formats.gradescope import RESULTS_NAME
 from autograder.formats.report import merge_reports, without_students
@@ -85,6 +84,8 @@ def run_batch(batch: Batch, progress=None) -> list[Submission]:
             report["sandbox"] = batch.host
         write_atomic(batch.out / "report.json", json.dumps(report, indent=1))
     write_grades_csv(batch.out, batch.assignment)
+    from autograder.formats.class_report import write_class_report  # not in a student release
+
     write_class_report(batch.out, batch.assignment)
     if failures:
         missing = [s.student for s in todo if not (batch.out / s.student / RESULTS_NAME).exists()]

@@ -28,7 +28,10 @@ from autograder.config import (
 from autograder.formats.classroom import error_result, step_id
 
 ENGINE = Path(__file__).resolve().parent
-ENGINE_LEFT_OUT = ("solved.py",)  # builds answer keys from a reference: instructors only
+# instructors only: answer keys from a reference, Gradescope, rosters and LMS exports, the
+# class report, nbgrader courses (the commands import them when they run)
+ENGINE_LEFT_OUT = ("solved.py", "gradescope_package.py", "gradescope_run.py", "roster.py",
+                   "canvas.py", "class_report.py", "nbgrader_course.py")
 WORKFLOW = Path(".github/workflows/classroom.yml")
 PYTHON = "3.11"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"

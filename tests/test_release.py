@@ -61,7 +61,11 @@ def test_release_holds_the_student_files_and_the_engine_only(release):
     assert names - engine == STUDENT_FILES
     kit_engine = {p.relative_to(ROOT).as_posix() for p in (ROOT / "autograder").rglob("*.py")}
     assert engine <= kit_engine
-    assert engine == kit_engine - {"autograder/solved.py"}  # the answer-key builder stays home
+    home = {"autograder/solved.py", "autograder/gradescope_package.py",  # instructors' only:
+            "autograder/gradescope_run.py", "autograder/nbgrader_course.py",  # answer keys,
+            "autograder/formats/roster.py", "autograder/formats/canvas.py",  # Gradescope,
+            "autograder/formats/class_report.py"}  # LMS exports, the class report
+    assert engine == kit_engine - home
     parts = {part for n in names for part in Path(n).parts} | {Path(n).stem for n in names}
     for hidden in ("reference", "oracle", "misconceptions", "grading.toml", "make_notebook",
                    "solved"):

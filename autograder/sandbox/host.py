@@ -146,6 +146,18 @@ def canary(host: Zygote | ProcessHost) -> str:
     return ""
 
 
+def describe_tier(host: dict) -> str:
+    """'unprivileged (Landlock ABI 7, seccomp, user namespaces)': the tier and what made it."""
+    used = {"namespaces": ["mount namespaces", "set-uid to an unused uid"],
+            "unprivileged": ["Landlock", "seccomp"]}.get(host["tier"], [])
+    if host["tier"] == "unprivileged":
+        used += ["user namespaces"] if host.get("netns") else []
+        used += ["set-uid to an unused uid"] if host.get("setuid") else []
+    found = host.get("mechanisms", {})
+    names = [f"{m} {found[m]['detail']}".strip() if m == "Landlock" else m for m in used]
+    return f"{host['tier']} ({', '.join(names) or 'a separate process'})"
+
+
 def stops(tier: str) -> list[tuple[str, bool]]:
     """Each attack class and whether ``tier`` stops it."""
     return [(attack, tier in tiers) for attack, tiers in GUARANTEES]

@@ -1,0 +1,213 @@
+"""Grade one Gradescope submission: ``python -m autograder.gradescope_run --assignment NAME``.
+
+The package's ``run_autograder`` calls this, as root, in Gradescope's container:
+
+1. the submitter from ``submission_metadata.json``; the file to grade from ``submission/``
+   (a notebook or a .py under any name; of several, the one that defines most of the
+   assignment's functions);
+2. ``autograder grade`` on it in a child process, with the strongest sandbox tier the
+   container offers (probed, as everywhere), inside the run's own deadline;
+3. ``results/results.json``, **always**: the kit's results with the student's feedback as
+   ``output`` and a test only the instructor sees naming the file, the sandbox tier and the
+   time; or, when the submission is missing or grading did not finish or the kit itself
+   failed, a zero with a line the student can act on and the reason for the instructor.
+
+``--root`` (default ``$AUTOGRADER_ROOT``, else ``/autograder``) lets a test use a folder of
+its own; ``--deadline`` (default ``$AUTOGRADER_DEADLINE``, else 540 s) stays under
+Gradescope's default limit of 10 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import nbformat
+
+from autograder.config import Assignment, load_assignment
+from autograder.formats.atomic import write_atomic
+from autograder.formats.feedback_md import escape
+from autograder.formats.gradescope import RESULTS_NAME, results
+from autograder.gradescope_package import did_not_start
+from autograder.loader import SUFFIXES, SubmissionError, read_cells
+from autograder.sandbox.host import NOT_PROTECTED, describe_tier
+
+DEADLINE = 540.0
+NO_TIER = "Nothing was graded"  # what `autograder grade` says when no tier can isolate
+
+
+def submitter(metadata: Path) -> str:
+    """The submitter's name (or e-mail, or id) from ``submission_metadata.json``; group
+    members joined with ``+``; ``submission`` when there is none."""
+    try:
+        users = json.loads(metadata.read_text(encoding="utf-8")).get("users") or []
+    except (OSError, ValueError, AttributeError):
+        users = []
+    names = [str(u.get("name") or u.get("email") or u.get("id") or "").strip()
+             for u in users if isinstance(u, dict)]
+    return " + ".join(n for n in names if n) or "submission"
+
+
+def slug(name: str) -> str:
+    """A file name for the student: letters, digits, ``._-`` only."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "submission"
+
+
+def submitted_files(folder: Path) -> list[Path]:
+    """Every notebook and .py under ``folder`` but hidden, checkpoint and macOS folders."""
+    if not folder.is_dir():
+        return []
+    skip = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in SUFFIXES
+                  and not skip & set(p.relative_to(folder).parts)
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def function_names(assignment: Assignment) -> set[str]:
+    """The functions and classes the students write: those of the notebook's solution
+    cells (nbgrader ``solution: true``)."""
+    nb = nbformat.read(assignment.notebook, as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code"
+             and c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    return set().union(*(_defined(source) for source in cells)) if cells else set()
+
+
+def _defined(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    return {node.name for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def choose(files: list[Path], assignment: Assignment) -> Path:
+    """Of several files, the one defining most of the assignment's functions; then the
+    notebook's own name, then a notebook over a script."""
+    wanted = function_names(assignment)
+
+    def rank(path: Path) -> tuple:
+        try:
+            defined = set().union(*(_defined(c) for c in read_cells(path)))
+        except SubmissionError:
+            defined = set()
+        return (-len(defined & wanted), path.name != assignment.notebook.name,
+                path.suffix != ".ipynb", len(path.parts), str(path))
+
+    return min(files, key=rank)
+
+
+def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
+    """The results.json of the submission in ``root``."""
+    assignment = load_assignment(name)
+    student = submitter(root / "submission_metadata.json")
+    files = submitted_files(root / "submission")
+    if not files:
+        data = results([], assignment, [
+            f"No notebook or Python file was found in your submission. Submit "
+            f"{assignment.notebook.name} (a .ipynb or .py file)."])
+        return _with_instructor_note(data, f"{student}: no .ipynb or .py in submission/")
+    chosen = choose(files, assignment)
+    shown = chosen.relative_to(root / "submission").as_posix()
+    with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:  # mode 700: root's alone
+        copy = Path(tmp) / "in" / f"{slug(student)}{chosen.suffix}"
+        copy.parent.mkdir()
+        shutil.copyfile(chosen, copy)
+        out = Path(tmp) / "out"
+        done, fallback = _run_grade(copy, out, assignment, deadline, sandbox)
+        if done is None:
+            data = results([], assignment, [
+                f"Grading {shown} did not finish in time: some cell or function probably "
+                "runs forever (a loop that never ends?). Fix it and submit again."])
+            return _with_instructor_note(data, f"{student}: {shown}: grading passed the "
+                                               f"deadline and was stopped")
+        graded = out / copy.stem / RESULTS_NAME
+        if not graded.is_file():
+            return did_not_start(f"autograder grade left no results for {shown} (exit "
+                                 f"{done.returncode}): {done.stderr.strip()[-2000:]}")
+        data = json.loads(graded.read_text(encoding="utf-8"))
+        host = _sandbox(out)
+    if len(files) > 1:
+        others = ", ".join(f.relative_to(root / "submission").as_posix()
+                           for f in files if f != chosen)
+        data["output"] = (f"Graded `{escape(shown)}`, the file that defines the assignment's "
+                          f"functions (also submitted: {escape(others)}).\n\n" + data["output"])
+    tier = describe_tier(host) if host else "unknown"
+    note = f"{student}: graded {shown}. Sandbox: {tier}."
+    if fallback:
+        note += (f" No isolating tier works in this container, so the submission ran with "
+                 f"the process-only sandbox: {NOT_PROTECTED}. Review this submission.")
+    return _with_instructor_note(data, note)
+
+
+def _run_grade(copy: Path, out: Path, assignment: Assignment, deadline: float,
+               sandbox: str | None) -> tuple[subprocess.CompletedProcess | None, bool]:
+    """``autograder grade`` on the copy within the deadline: the finished process (None when
+    the deadline passed), and whether it fell back to the process-only tier."""
+    for tier in ([sandbox] if sandbox else [None, "process"]):
+        command = [sys.executable, "-m", "autograder.cli", "grade", str(copy), "--out",
+                   str(out), "--assignment", str(assignment.folder), "--jobs", "1"]
+        command += ["--sandbox", tier] if tier else []
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+        try:
+            stdout, stderr = child.communicate(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            return None, tier == "process"
+        done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
+        if not (child.returncode == 1 and NO_TIER in stderr):
+            break
+    return done, tier == "process"
+
+
+def _sandbox(out: Path) -> dict | None:
+    try:
+        return json.loads((out / "report.json").read_text(encoding="utf-8")).get("sandbox")
+    except (OSError, ValueError):
+        return None
+
+
+def _with_instructor_note(data: dict, note: str) -> dict:
+    """``data`` with a 0-point test only the instructor sees."""
+    data.setdefault("tests", []).append({
+        "name": "Autograder (instructor only)", "score": 0, "max_score": 0,
+        "status": "passed", "output": note, "output_format": "text", "visibility": "hidden"})
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope_run",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+    parser.add_argument("--assignment", required=True, help="assignment name or folder")
+    parser.add_argument("--deadline", type=float,
+                        default=float(os.environ.get("AUTOGRADER_DEADLINE", DEADLINE)),
+                        help="seconds the whole run may take (default: %(default)s)")
+    parser.add_argument("--sandbox", default=None, help="a sandbox tier (default: probe)")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    root = Path(args.root)
+    try:
+        data = grade(root, args.assignment, started + args.deadline, args.sandbox)
+    except Exception:  # noqa: BLE001 - Gradescope must get results.json whatever happens
+        data = did_not_start(f"the autograder failed:\n{traceback.format_exc()[-3000:]}")
+    data["execution_time"] = round(time.monotonic() - started, 2)
+    write_atomic(root / "results" / "results.json", json.dumps(data, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
