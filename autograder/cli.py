@@ -100,7 +100,7 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
         from autograder.nbgrader_course import nbgrader_submissions
         submissions = nbgrader_submissions(Path(args.nbgrader_db), assignment, paths)
     else:
-        submissions = discover(paths)
+        submissions = discover(paths, assignment.notebook.name)
     if not submissions:
         raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
     rows = None  # the class list, matched before grading: an ambiguous match grades nothing

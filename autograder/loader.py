@@ -139,12 +139,14 @@ def _notebook_cells(text: str) -> list[str]:
     return cells
 
 
-def discover(paths: list[Path]) -> list[Submission]:
+def discover(paths: list[Path], notebook: str | None = None) -> list[Submission]:
     """Submissions under ``paths``: files, folders of files, or folders of student folders.
 
     A folder holding a notebook or .py directly is one student's (named after it) when it
     is not the folder given; a given folder's files are one student each (named after
-    the file), and its sub-folders one student each (the first notebook inside, else .py).
+    the file), and its sub-folders one student each: the file named ``notebook`` (the
+    assignment's) inside, at any depth (nbgrader's ``<student>/<assignment>/``), else the
+    first notebook inside, else the first .py.
     """
     found: list[Submission] = []
     for path in paths:
@@ -155,7 +157,7 @@ def discover(paths: list[Path]) -> list[Submission]:
             if entry.is_file() and entry.suffix in SUFFIXES:
                 found.append(Submission(entry.stem, entry))
             elif entry.is_dir() and not entry.name.startswith("."):
-                inner = _pick(entry)
+                inner = _pick(entry, notebook)
                 if inner is not None:
                     found.append(Submission(entry.name, inner))
     return _unique(found)
@@ -190,11 +192,13 @@ def _unique(found: list[Submission]) -> list[Submission]:
     return unique
 
 
-def _pick(folder: Path) -> Path | None:
-    """The student's file inside their folder: a notebook first, then a .py; recursive."""
-    for suffix in SUFFIXES:
-        files = sorted(p for p in folder.rglob(f"*{suffix}")
-                       if ".ipynb_checkpoints" not in p.parts and not p.name.startswith("."))
+def _pick(folder: Path, notebook: str | None = None) -> Path | None:
+    """The student's file inside their folder: the one named ``notebook``, else a notebook,
+    else a .py; recursive."""
+    for pattern in ([notebook] if notebook else []) + [f"*{suffix}" for suffix in SUFFIXES]:
+        files = sorted((p for p in folder.rglob(pattern)
+                        if ".ipynb_checkpoints" not in p.parts and not p.name.startswith(".")),
+                       key=lambda p: (len(p.parts), p))
         if files:
             return files[0]
     return None
