@@ -102,20 +102,23 @@ def test_an_ambiguous_match_is_refused_naming_both_sides(students, submissions, 
     assert all(name in message for name in named), message
 
 
+CLASS_ROWS = [
+    ["identifier", "name", "github_username", "submission", "square", "derivative",
+     "total", "max_score"],
+    ["s001", "O'Brien, Máire", "octocat", "squares-octocat", "1", "1", "2", "2"],
+    ["s002", "Zoë Ünïcode", "Zoe-U", "squares-zoe-u", "1", "0", "1", "2"],
+    ["s003", '"Quoted" Name', "", "s003", "1", "0", "1", "2"],
+    ["s004", "Two\nLines", "hubot", "", "", "", "", "2"],
+    ["", "", "", "stranger", "0", "0", "0", "2"],
+]  # by hand: the roster's order, then the unmatched
+
+
 def test_class_csv_quotes_every_name_and_reads_back(tmp_path):
     r = read_roster(write(tmp_path / "roster.csv", ROSTER))
     rows = class_list(r, ["squares-octocat", "squares-zoe-u", "s003", "stranger"])
     scores = {"squares-octocat": results(1, 1), "squares-zoe-u": results(1, 0),
               "s003": results(1, 0), "stranger": results(0, 0)}
-    assert rows_of(class_csv(rows, scores, SQUARES)) == [
-        ["identifier", "name", "github_username", "submission", "square", "derivative",
-         "total", "max_score"],
-        ["s001", "O'Brien, Máire", "octocat", "squares-octocat", "1", "1", "2", "2"],
-        ["s002", "Zoë Ünïcode", "Zoe-U", "squares-zoe-u", "1", "0", "1", "2"],
-        ["s003", '"Quoted" Name', "", "s003", "1", "0", "1", "2"],
-        ["s004", "Two\nLines", "hubot", "", "", "", "", "2"],
-        ["", "", "", "stranger", "0", "0", "0", "2"],
-    ]
+    assert rows_of(class_csv(rows, scores, SQUARES)) == CLASS_ROWS
 
 
 def test_canvas_csv_is_canvas_import_format_byte_for_byte(tmp_path):
@@ -250,15 +253,7 @@ def test_grade_writes_class_and_canvas_csv(toy, subs, tmp_path, capsys):
             "--jobs", "2", "--roster", str(roster_path), "--canvas", "Squares (12345)"]
     assert main([*args, str(subs)]) == 0
     said = capsys.readouterr().out
-    class_rows = [
-        ["identifier", "name", "github_username", "submission", "square", "derivative",
-         "total", "max_score"],
-        ["s001", "O'Brien, Máire", "octocat", "squares-octocat", "1", "1", "2", "2"],
-        ["s002", "Zoë Ünïcode", "Zoe-U", "squares-zoe-u", "1", "0", "1", "2"],
-        ["s003", '"Quoted" Name', "", "s003", "1", "0", "1", "2"],
-        ["s004", "Two\nLines", "hubot", "", "", "", "", "2"],
-        ["", "", "", "stranger", "0", "0", "0", "2"],
-    ]
+    class_rows = CLASS_ROWS
     canvas_rows = [
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Squares (12345)"],
         ["Points Possible", "", "", "", "", "2"],
