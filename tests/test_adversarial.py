@@ -298,13 +298,15 @@ def batch(request) -> Batch:
         opened = reachable(ROOT)
         opened.__enter__()
         request.addfinalizer(lambda: opened.__exit__(None, None, None))
-    for path in [out, *out.rglob("*")]:
+    (tmp / "matplotlib").mkdir()  # the class report's font cache: the grader's, not HOME's
+    for path in [out, *out.rglob("*"), tmp / "matplotlib"]:
         os.chown(path, uid, uid)
     home = plant_victim(uid)
     students = [p for p in SUBMISSIONS if HOSTS[host] in tiers_of(p.stem)]
     guarded = (REFERENCE, ROOT / "assignments", CORPUS, out / "notes.txt", out / "earlier", home)
     before = tree_hash(*guarded)
-    env = {**limits_env(), "HOME": str(home), GEN.VICTIM_ENV: GEN.VICTIM_SECRET}
+    env = {**limits_env(), "HOME": str(home), GEN.VICTIM_ENV: GEN.VICTIM_SECRET,
+           "MPLCONFIGDIR": str(tmp / "matplotlib")}
     victim = Victim()
     listeners = victim.listen()
     since = uptime()
