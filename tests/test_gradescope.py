@@ -185,7 +185,9 @@ def test_an_attacking_submission_gains_nothing_and_results_json_stays_the_kits(r
     cells = [source, "while True:\n    pass\n", "import os, signal\nos.kill(os.getpid(), "
              "signal.SIGKILL)\n"]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    data = run_autograder(root, {"backprop.ipynb": notebook_bytes(nb)})
+    quick = {"cell_seconds": 1.0, "call_seconds": 1.0, "grace_seconds": 1.0}  # the kit's own
+    data = run_autograder(root, {"backprop.ipynb": notebook_bytes(nb)},  # limits, shortened
+                          env={"AUTOGRADER_LIMITS": json.dumps(quick)})
     assert data["score"] == 0 and '"score": 1000' not in json.dumps(data)
     assert "Sandbox: process" not in instructor_note(data)  # the kit's results, not its own
 
