@@ -204,7 +204,8 @@ from autograder.formats.gradescope import write_results
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
 resource.setrlimit(resource.RLIMIT_FSIZE, (600, 600))  # the disk fills up mid-write
-tests = [entry(f"t::test_{i}", "ann", "alpha", 0.3, "failed", "x" * 200) for i in range(10)]
+# feedback.md (about 400 bytes) fits, results.json (about 3000) does not
+tests = [entry(f"t::test_{i}", "ann", "alpha", 0.3, "failed", "x") for i in range(10)]
 try:
     write_results(Path(sys.argv[1]), tests, TOY)
 except OSError as err:
@@ -222,7 +223,8 @@ def test_an_interrupted_write_leaves_the_earlier_results_json_whole(tmp_path):
                          timeout=60, cwd=ROOT)
     assert run.stdout.strip() == str(errno.EFBIG), run.stderr  # the write really failed
     assert (tmp_path / "ann" / "results.json").read_text() == earlier
-    assert [p.name for p in (tmp_path / "ann").iterdir()] == ["results.json"]
+    assert sorted(p.name for p in (tmp_path / "ann").iterdir()) == ["feedback.md",
+                                                                    "results.json"]
 
 
 def test_grades_csv_from_hand_written_results(tmp_path):
