@@ -25,16 +25,15 @@ def feedback_markdown(entries: list[dict], assignment: Assignment, score: float,
     """Per part: its points, then each failed check and what to revisit."""
     lines = [f"## {escape(assignment.title)}: {score:g} / {assignment.total_points:g} points", ""]
     for part, got in parts.items():
-        most = assignment.points[part]
-        lines.append(f"### {escape(part)}: {got:g} / {most:g}")
+        lines.append(f"### {escape(part)}: {got:g} / {assignment.points[part]:g}")
         failed = [e for e in entries if part in e.get("tags", []) and e["status"] != "passed"]
         if not failed:
-            lines.append("All checks pass." if got >= most else "")
+            lines.append("All checks pass." if got >= assignment.points[part] else "")
         for entry in failed:
             name = str(entry["name"]).split(": ", 1)[-1]
-            worth = f"{entry['max_score']:g} point{'s' * (entry['max_score'] != 1)}"
-            lines.append(f"- **{escape(name)}** ({worth}): "
-                         f"{escape(entry.get('output') or 'failed')}")
+            most = entry["max_score"]
+            worth = f" ({most:g} point{'s' * (most != 1)})" if most else ""  # 0: feedback only
+            lines.append(f"- **{escape(name)}**{worth}: {escape(entry.get('output') or 'failed')}")
         lines.append("")
     lines += [f"*Note:* {escape(note)}" for note in notes]
     return "\n".join(lines).rstrip() + "\n"
