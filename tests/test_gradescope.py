@@ -80,9 +80,9 @@ def root(package, tmp_path_factory) -> Path:
 
 
 def run_autograder(root: Path, files: dict[str, bytes], metadata: dict | None = METADATA,
-                   env: dict | None = None) -> dict:
-    """Put ``files`` in ``root/submission``, run ``run_autograder`` as Docker's root, and
-    return the results.json it left (validated against the schema)."""
+                   env: dict | None = None, prefix: tuple[str, ...] = ()) -> dict:
+    """Put ``files`` in ``root/submission``, run ``run_autograder`` as Docker's root (under
+    ``prefix``), and return the results.json it left (validated against the schema)."""
     for folder in ("submission", "results"):
         shutil.rmtree(root / folder, ignore_errors=True)
     (root / "submission").mkdir()
@@ -91,7 +91,8 @@ def run_autograder(root: Path, files: dict[str, bytes], metadata: dict | None = 
         (root / "submission" / name).write_bytes(data)
     if metadata is not None:
         (root / "submission_metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
-    done = subprocess.run(as_docker_root(["bash", str(root / "source" / "run_autograder")]),
+    done = subprocess.run(as_docker_root([*prefix, "/bin/bash",
+                                          str(root / "source" / "run_autograder")]),
                           capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
                           env={**os.environ, "AUTOGRADER_ROOT": str(root), **(env or {})})
     assert done.returncode == 0, done.stderr[-3000:]
@@ -190,6 +191,20 @@ def test_an_attacking_submission_gains_nothing_and_results_json_stays_the_kits(r
                           env={"AUTOGRADER_LIMITS": json.dumps(quick)})
     assert data["score"] == 0 and '"score": 1000' not in json.dumps(data)
     assert "Sandbox: process" not in instructor_note(data)  # the kit's results, not its own
+
+
+@needs_root
+def test_a_container_with_no_isolation_still_grades_and_tells_the_instructor(root):
+    """No Landlock, no unshare, no set-uid (tests/test_hosts.py's seccomp filter): no
+    isolating tier, so the process-only tier grades (never zeros because of the host), and
+    the instructor's note says so."""
+    from test_hosts import NO_ISOLATION
+
+    data = run_autograder(root, {"backprop.ipynb": notebook_bytes(solved_notebook())},
+                          prefix=(sys.executable, "-c", NO_ISOLATION))
+    assert data["score"] == 16
+    note = instructor_note(data)
+    assert "Sandbox: process" in note and "Review this submission" in note
 
 
 @needs_root
