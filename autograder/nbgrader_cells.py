@@ -47,6 +47,7 @@ from autograder.config import (
     ConfigError,
     load_assignment,
 )
+from autograder.formats.gradescope import properties
 from autograder.public import CheckResult, ChecksError, check_notebook, resolve
 
 CHECKS = ("auto", "public", "hidden")
@@ -151,8 +152,9 @@ def _hidden(config: Assignment, path: Path) -> tuple[list[CheckResult], list[str
             why = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
             raise NotGraded(f"autograder grade failed: {' '.join(why) or done.returncode}")
         data = json.loads(results.read_text(encoding="utf-8"))
-    notes = [line.removeprefix("Note: ") for line in str(data.get("output", "")).splitlines()
-             if line.startswith("Note: ")]
+        record = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    notes = next((properties(t)["notes"] for t in record.get("tests", [])
+                  if "notes" in properties(t)), [])  # the cells that failed, as grade has them
     found = []
     for test in data["tests"]:
         status = "pass" if test["status"] == "passed" else "fail"

@@ -339,3 +339,22 @@ def test_grade_part_errors_when_it_cannot_grade_and_a_stopped_grading_stops_the_
     with pytest.raises(NotGraded, match="was stopped"):
         grade_part("backprop", "backward", "hidden")  # at once: no second grading
     assert len(calls) == 1
+
+
+def test_the_hidden_test_cell_shows_the_cells_that_failed(tmp_path, monkeypatch):
+    """A solved notebook with a cell that imports what the assignment forbids: the hidden
+    grading's note (the failed cell) reaches the test cell, and forward still gets 2."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from student_kit import solved_notebook
+
+    from autograder.nbgrader_cells import _graded, grade_part
+
+    nb = solved_notebook()
+    nb.cells.insert(3, nbformat.v4.new_code_cell("import torch"))
+    nbformat.write(nb, tmp_path / "backprop.ipynb")
+    monkeypatch.chdir(tmp_path)
+    _graded.clear()
+    assert grade_part("backprop", "forward", checks="hidden") == 2  # config: forward = 2
+    ((_, notes),) = _graded.values()
+    assert len(notes) == 1 and "import torch: not allowed in this assignment" in notes[0]
+    _graded.clear()
