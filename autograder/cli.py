@@ -57,7 +57,7 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     if args.jobs < 1:
         raise Misuse("--jobs must be at least 1")
     try:
-        if getattr(args, "nbgrader_db", None) and args.assignment is None:
+        if args.nbgrader_db and args.assignment is None:
             if not args.paths:
                 raise Misuse("--nbgrader-db needs PATH: the course's submitted/ folder")
             from autograder.nbgrader_course import layout_assignments
@@ -68,7 +68,7 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
             chosen = [load_assignment(folder) for folder in list_assignments()]
     except ConfigError as err:
         raise Misuse(str(err)) from None
-    if getattr(args, "canvas", None) is not None:
+    if args.canvas is not None:
         if len(chosen) > 1:
             raise Misuse(f"--canvas names one Canvas assignment, and this run grades "
                          f"{len(chosen)}: give --assignment NAME")
@@ -91,12 +91,12 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
         raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
     from autograder.formats.roster import class_list, graded_students, read_roster
 
-    roster = read_roster(Path(args.roster)) if getattr(args, "roster", None) else None
+    roster = read_roster(Path(args.roster)) if args.roster else None
     paths = [Path(p) for p in args.paths] or [assignment.examples]
     for path in paths:
         if not path.exists():
             raise Misuse(f"{path}: no such file or folder")
-    if getattr(args, "nbgrader_db", None):  # nbgrader's layout, for its gradebook
+    if args.nbgrader_db:  # nbgrader's layout, for its gradebook
         from autograder.nbgrader_course import nbgrader_submissions
         submissions = nbgrader_submissions(Path(args.nbgrader_db), assignment, paths)
     else:
@@ -104,7 +104,7 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     if not submissions:
         raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
     rows = None  # the class list, matched before grading: an ambiguous match grades nothing
-    if roster is not None or getattr(args, "canvas", None) is not None:
+    if roster is not None or args.canvas is not None:
         rows = class_list(roster, graded_students(out) | {s.student for s in submissions})
     host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions))
     if host is None:
@@ -128,7 +128,7 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     console.print(f"Sandbox: {describe_tier(host)}.")
     if rows is not None:
         _write_class(console, args, assignment, out, rows)
-    if getattr(args, "nbgrader_db", None):
+    if args.nbgrader_db:
         from autograder.nbgrader_course import report_to_gradebook
         report_to_gradebook(console, Path(args.nbgrader_db), assignment, out, submissions)
     if failed:

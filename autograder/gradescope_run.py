@@ -42,6 +42,7 @@ from autograder.formats.gradescope import RESULTS_NAME, results
 from autograder.gradescope_package import did_not_start
 from autograder.loader import SUFFIXES, SubmissionError, read_cells
 from autograder.sandbox.host import NOT_PROTECTED, describe_tier
+from autograder.solved import is_solution_cell
 
 DEADLINE = 540.0
 NO_TIER = "Nothing was graded"  # what `autograder grade` says when no tier can isolate
@@ -78,8 +79,7 @@ def function_names(assignment: Assignment) -> set[str]:
     """The functions and classes the students write: those of the notebook's solution
     cells (nbgrader ``solution: true``)."""
     nb = nbformat.read(assignment.notebook, as_version=4)
-    cells = [c.source for c in nb.cells if c.cell_type == "code"
-             and c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    cells = [c.source for c in nb.cells if is_solution_cell(c)]
     return set().union(*(_defined(source) for source in cells)) if cells else set()
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -134,6 +135,4 @@ def run_real(main_js: Path, runners: dict[str, dict]) -> Report:
 
 def _plain(text: str) -> str:
     """Without the ANSI colour codes."""
-    import re
-
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
