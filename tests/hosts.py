@@ -45,10 +45,11 @@ def open_to_others(path: Path) -> bool:
 
 @contextlib.contextmanager
 def reachable(path: Path):
-    """Let others list and pass every closed folder above ``path`` (a clone made by
+    """Let others list and pass ``path`` and every closed folder above it (a clone made by
     ``mktemp -d`` is mode 700; pytest lists the folders above the checks it collects) while
     the ``with`` lasts; each mode is put back after."""
-    closed = [p for p in path.resolve().parents if os.stat(p).st_mode & 0o005 != 0o005]
+    closed = [p for p in [path.resolve(), *path.resolve().parents]
+              if os.stat(p).st_mode & 0o005 != 0o005]
     modes = {p: os.stat(p).st_mode for p in closed}
     try:
         for folder, mode in modes.items():
