@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from autograder.config import (
+    KIT_ROOT,
     ORACLE_NAME,
     Assignment,
     ConfigError,
@@ -24,7 +25,7 @@ from autograder.formats.grades_csv import read_all_results
 from autograder.formats.gradescope import RESULTS_NAME, part_scores
 from autograder.grade import Batch, GradingFailed, pending, run_batch
 from autograder.loader import discover
-from autograder.plugin import hidden_folders
+from autograder.plugin import hidden_folders, secret_paths
 from autograder.sandbox.host import (
     CHOICES,
     NOT_PROTECTED,
@@ -106,12 +107,16 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     rows = None  # the class list, matched before grading: an ambiguous match grades nothing
     if roster is not None or args.canvas is not None:
         rows = class_list(roster, graded_students(out) | {s.student for s in submissions})
-    host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions))
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)  # grades are private; the uid tier's wall
+    host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions),
+                          secret_paths(assignment, reference, out))
     if host is None:
         return 1
     if host["tier"] == "process":
         print(f"autograder: warning: grading with the process-only sandbox: {NOT_PROTECTED}.",
               file=sys.stderr)
+    elif host["tier"] == "uid":
+        _warn_open_submissions(submissions)
     batch = Batch(assignment, reference, submissions, out, _seed(args, reference), args.jobs,
                   args.regrade, sandbox=host["tier"], host=host)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -166,11 +171,21 @@ def _write_class(console: Console, args: argparse.Namespace, assignment: Assignm
             f"{', '.join(extra)}.")
 
 
-def _prove_sandbox(tier: str | None, hide: list[Path]) -> dict | None:
+def _warn_open_submissions(submissions: list) -> None:
+    """On the uid tier, file modes are the wall: say which submissions others may read."""
+    readable = [s.student for s in submissions if s.path.stat().st_mode & 0o004]
+    if readable:
+        print(f"autograder: warning: on the uid tier a child can read files every user may "
+              f"read, and {len(readable)} submission(s) are ({', '.join(readable[:3])}"
+              f"{', ...' if len(readable) > 3 else ''}): make the class folder private "
+              "(chmod -R go-rwx) so no student can read a classmate's.", file=sys.stderr)
+
+
+def _prove_sandbox(tier: str | None, hide: list[Path], secrets: list[Path]) -> dict | None:
     """Open the sandbox as the workers will, run its canary, and close it: the tier's
     report, or None (with one line on stderr) when no tier may grade on this host."""
     try:
-        host = open_host(hide, tier, allow_process=False)
+        host = open_host(hide, tier, allow_process=False, secrets=secrets)
     except ValueError as err:
         raise Misuse(str(err)) from None
     except SandboxUnavailable as err:
@@ -183,12 +198,14 @@ def _prove_sandbox(tier: str | None, hide: list[Path]) -> dict | None:
 
 def cmd_doctor(args: argparse.Namespace, console: Console) -> int:
     """What this host offers the sandbox, the tier chosen, and what it stops."""
+    hidden = [load_assignment(f).hidden for f in list_assignments()]  # what grade protects
     try:
-        host_ = open_host([], args.sandbox, allow_process=True)
+        host_ = open_host(hidden_folders(KIT_ROOT, KIT_ROOT, []), args.sandbox,
+                          allow_process=True, secrets=hidden)
     except ValueError as err:
         raise Misuse(str(err)) from None
     except SandboxUnavailable as err:
-        console.print(f"[red]No sandbox tier works here: {err}[/]")
+        console.print(f"No sandbox tier works here: {err}", style="red", markup=False)
         return 1
     host_.close()
     host = host_.host
@@ -201,14 +218,14 @@ def cmd_doctor(args: argparse.Namespace, console: Console) -> int:
         console.print(table)
     console.print(f"Tier: [bold]{describe_tier(host)}[/], its canary passed.")
     for tier, why in host.get("why_not", {}).items():
-        console.print(f"  not {tier}: {why}")
-    if host.get("fallback"):
-        console.print(f"  {host['fallback']}")
+        console.print(f"  not {tier}: {why}", markup=False)
+    for why in host.get("tried", []):
+        console.print(f"  tried first, failed: {why}", markup=False)
     stopped = Table(title=f"What a submission cannot do on the {host['tier']} tier",
                     box=box.SIMPLE_HEAD)
     stopped.add_column("attack")
     stopped.add_column("stopped")
-    for attack, ok in stops(host["tier"]):
+    for attack, ok in stops(host):
         stopped.add_row(attack, "[green]yes[/]" if ok else "[red]no[/]")
     console.print(stopped)
     if host["tier"] == "process":
@@ -275,10 +292,13 @@ def cmd_gradescope(args: argparse.Namespace, console: Console) -> int:
     if not (assignment.hidden / ORACLE_NAME).is_file():
         raise Misuse(f"{assignment.hidden}: no hidden oracle here (a student release has no "
                      "hidden side to package)")
-    out = build_package(assignment, Path(args.out))
+    out = build_package(assignment, Path(args.out), args.sandbox)
     console.print(f"Wrote {out}: upload it as the Gradescope assignment's autograder "
                   f"({assignment.title}, {assignment.total_points:g} points). It holds the "
                   "hidden reference: never share it.")
+    if args.sandbox == "process":
+        print(f"autograder: warning: its submissions will be graded without isolation, as "
+              f"asked: {NOT_PROTECTED}.", file=sys.stderr)
     return 0
 
 
@@ -357,6 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
                             help="where to write it (default: autograder.zip)")
     gradescope.add_argument("--assignment", default=None,
                             help="assignment name or folder (default: the only one)")
+    gradescope.add_argument("--sandbox", choices=CHOICES[1:], default=None,
+                            help="the tier run_autograder must use (default: the strongest "
+                                 "isolating one, else no grade); 'process' grades without "
+                                 "isolation")
     gradescope.set_defaults(func=cmd_gradescope)
     listing = sub.add_parser("list", help="list the assignments of this kit")
     listing.set_defaults(func=cmd_list)

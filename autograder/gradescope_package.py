@@ -50,9 +50,10 @@ RUN = """#!/usr/bin/env bash
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
+chmod 700 "$ROOT/results"  # a sandboxed child (another uid) can neither read nor write it
 rm -f "$RESULTS"
 "$ROOT/venv/bin/python" -m autograder.gradescope_run --root "$ROOT" \\
-    --assignment "$ROOT/source/assignments/"{name}
+    --assignment "$ROOT/source/assignments/"{name}{sandbox}
 if [ ! -s "$RESULTS" ]; then
     printf '%s\\n' {fallback} > "$RESULTS"
 fi
@@ -82,12 +83,15 @@ def readme_text(assignment: Assignment) -> str:
             "assignment's autograder; never share it with students.\n")
 
 
-def package_files(assignment: Assignment) -> dict[str, bytes | Path]:
-    """Every entry of the zip: its name and its bytes (or the file to copy)."""
+def package_files(assignment: Assignment,
+                  sandbox: str | None = None) -> dict[str, bytes | Path]:
+    """Every entry of the zip: its name and its bytes (or the file to copy). ``sandbox``:
+    the tier ``run_autograder`` asks for by name (default: the strongest isolating one)."""
     files: dict[str, bytes | Path] = {
         "setup.sh": SETUP.encode(),
         "run_autograder": RUN.format(
             name=shlex.quote(assignment.name),
+            sandbox=f" --sandbox {shlex.quote(sandbox)}" if sandbox else "",
             fallback=shlex.quote(json.dumps(did_not_start(
                 "python -m autograder.gradescope_run left no results: was setup.sh run, "
                 "and did it finish?")))).encode(),
@@ -103,12 +107,12 @@ def package_files(assignment: Assignment) -> dict[str, bytes | Path]:
     return files
 
 
-def build_package(assignment: Assignment, out: Path) -> Path:
-    """Write ``out`` (the autograder.zip) and return it."""
+def build_package(assignment: Assignment, out: Path, sandbox: str | None = None) -> Path:
+    """Write ``out`` (the autograder.zip) and return it; ``sandbox`` as in package_files."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in package_files(assignment).items():
+        for name, content in package_files(assignment, sandbox).items():
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = EXECUTABLE if name in ("setup.sh", "run_autograder") else PLAIN
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -5,9 +5,14 @@ The package's ``run_autograder`` calls this, as root, in Gradescope's container:
 1. the submitter from ``submission_metadata.json``; the file to grade from ``submission/``
    (a notebook or a .py under any name; of several, the one that defines most of the
    assignment's functions);
-2. ``autograder grade`` on it in a child process, with the strongest sandbox tier the
-   container offers (probed, as everywhere), inside the run's own deadline;
-3. ``results/results.json``, **always**: the kit's results with the student's feedback as
+2. the sandbox proven here (``open_host``, the canary against the hidden folder): the
+   strongest isolating tier the container offers, or the one the package names; where
+   none isolates, **no grade**: the student reads that the submission could not be graded
+   safely and the course staff were told, the instructor what the host lacks (the
+   process-only tier only when the package was built with ``--sandbox process``);
+3. ``autograder grade`` on it in a child process, with that tier by name, inside the
+   run's own deadline;
+4. ``results/results.json``, **always**: the kit's results with the student's feedback as
    ``output`` and a test only the instructor sees naming the file, the sandbox tier and the
    time; or, when the submission is missing or grading did not finish or the kit itself
    failed, a zero with a line the student can act on and the reason for the instructor.
@@ -40,12 +45,14 @@ from autograder.formats.atomic import write_atomic
 from autograder.formats.feedback_md import escape
 from autograder.formats.gradescope import RESULTS_NAME, results
 from autograder.gradescope_package import did_not_start
-from autograder.loader import SUFFIXES, SubmissionError, read_cells
-from autograder.sandbox.host import NOT_PROTECTED, describe_tier
+from autograder.loader import SUFFIXES, Submission, SubmissionError, read_cells
+from autograder.plugin import hidden_folders, secret_paths
+from autograder.sandbox.host import NOT_PROTECTED, SandboxUnavailable, describe_tier, open_host
 from autograder.solved import is_solution_cell
 
 DEADLINE = 540.0
-NO_TIER = "Nothing was graded"  # what `autograder grade` says when no tier can isolate
+NOT_SAFE = ("This submission could not be graded safely on this autograder's host, so it "
+            "was not graded. The course staff were told; you do not need to submit again.")
 
 
 def submitter(metadata: Path) -> str:
@@ -125,7 +132,15 @@ def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
         copy.parent.mkdir()
         shutil.copyfile(chosen, copy)
         out = Path(tmp) / "out"
-        done, fallback = _run_grade(copy, out, assignment, deadline, sandbox)
+        out.mkdir(mode=0o700)
+        try:
+            host = _prove_sandbox(assignment, copy, out, sandbox)
+        except SandboxUnavailable as err:
+            return _with_instructor_note(results([], assignment, [NOT_SAFE]), (
+                f"{student}: {shown} was NOT graded: no sandbox tier isolates student code "
+                f"in this container ({err}). Grading without isolation happens only when the "
+                "package is built with `autograder gradescope --sandbox process`."))
+        done = _run_grade(copy, out, assignment, deadline, host["tier"])
         if done is None:
             data = results([], assignment, [
                 f"Grading {shown} did not finish in time: some cell or function probably "
@@ -137,40 +152,48 @@ def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
             return did_not_start(f"autograder grade left no results for {shown} (exit "
                                  f"{done.returncode}): {done.stderr.strip()[-2000:]}")
         data = json.loads(graded.read_text(encoding="utf-8"))
-        host = _sandbox(out)
+        host = _sandbox(out) or host
     if len(files) > 1:
         others = ", ".join(f.relative_to(root / "submission").as_posix()
                            for f in files if f != chosen)
         data["output"] = (f"Graded `{escape(shown)}`, the file that defines the assignment's "
                           f"functions (also submitted: {escape(others)}).\n\n" + data["output"])
-    tier = describe_tier(host) if host else "unknown"
-    note = f"{student}: graded {shown}. Sandbox: {tier}."
-    if fallback:
-        note += (f" No isolating tier works in this container, so the submission ran with "
-                 f"the process-only sandbox: {NOT_PROTECTED}. Review this submission.")
+    note = f"{student}: graded {shown}. Sandbox: {describe_tier(host)}."
+    if host["tier"] == "process":
+        note += (f" NO ISOLATION, as the package asks (--sandbox process): {NOT_PROTECTED}. "
+                 "Review this submission.")
     return _with_instructor_note(data, note)
 
 
+def _prove_sandbox(assignment: Assignment, copy: Path, out: Path, sandbox: str | None) -> dict:
+    """The tier ``grade`` will use, proven by its canary against the hidden folder; the
+    process-only tier only when ``sandbox`` names it. Raises SandboxUnavailable."""
+    reference = assignment.hidden.resolve()
+    try:
+        host = open_host(hidden_folders(reference, out, [Submission(copy.stem, copy)]),
+                         sandbox, allow_process=sandbox == "process",
+                         secrets=secret_paths(assignment, reference, out))
+    except ValueError as err:
+        raise SandboxUnavailable(str(err)) from None
+    host.close()
+    return host.host
+
+
 def _run_grade(copy: Path, out: Path, assignment: Assignment, deadline: float,
-               sandbox: str | None) -> tuple[subprocess.CompletedProcess | None, bool]:
-    """``autograder grade`` on the copy within the deadline: the finished process (None when
-    the deadline passed), and whether it fell back to the process-only tier."""
-    for tier in ([sandbox] if sandbox else [None, "process"]):
-        command = [sys.executable, "-m", "autograder.cli", "grade", str(copy), "--out",
-                   str(out), "--assignment", str(assignment.folder), "--jobs", "1"]
-        command += ["--sandbox", tier] if tier else []
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 stdin=subprocess.DEVNULL, text=True, start_new_session=True)
-        try:
-            stdout, stderr = child.communicate(timeout=max(1.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.communicate()
-            return None, tier == "process"
-        done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
-        if not (child.returncode == 1 and NO_TIER in stderr):
-            break
-    return done, tier == "process"
+               tier: str) -> subprocess.CompletedProcess | None:
+    """``autograder grade`` on the copy with ``tier`` within the deadline: the finished
+    process, or None when the deadline passed."""
+    command = [sys.executable, "-m", "autograder.cli", "grade", str(copy), "--out", str(out),
+               "--assignment", str(assignment.folder), "--jobs", "1", "--sandbox", tier]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        stdout, stderr = child.communicate(timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        return None
+    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
 
 
 def _sandbox(out: Path) -> dict | None:
@@ -196,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deadline", type=float,
                         default=float(os.environ.get("AUTOGRADER_DEADLINE", DEADLINE)),
                         help="seconds the whole run may take (default: %(default)s)")
-    parser.add_argument("--sandbox", default=None, help="a sandbox tier (default: probe)")
+    parser.add_argument("--sandbox", default=None,
+                        help="a sandbox tier (default: the strongest isolating one; "
+                             "'process' grades without isolation)")
     args = parser.parse_args(argv)
     started = time.monotonic()
     root = Path(args.root)

@@ -98,6 +98,7 @@ class GradingPlugin:
         self._left: dict[str, int] = defaultdict(int)
         self._tests: dict[str, list[dict]] = defaultdict(list)
         self._notes: dict[str, list[str]] = defaultdict(list)  # failed cells, per student
+        self._sandboxes: dict[str, Sandbox] = {}  # each student's child, while it runs
 
     # -- hooks
 
@@ -110,7 +111,8 @@ class GradingPlugin:
         self.oracle = module.make_oracle(self.assignment)
         try:
             self.zygote = open_host(hidden_folders(self.reference, self.out, self.submissions),
-                                    self.sandbox, self.allow_process)
+                                    self.sandbox, self.allow_process,
+                                    secret_paths(self.assignment, self.reference, self.out))
         except (SandboxUnavailable, ValueError) as err:
             raise pytest.UsageError(f"the sandbox cannot start: {err}") from None
 
@@ -170,6 +172,9 @@ class GradingPlugin:
         if report.when == "teardown":
             self._left[student] -= 1
             if self._left[student] == 0:
+                sandbox = self._sandboxes.pop(student, None)
+                if sandbox is not None:  # every process of the submission is gone first
+                    sandbox.close()
                 write_results(self.out / student, self._tests.pop(student), self.assignment,
                               self._notes.pop(student, []))
 
@@ -190,6 +195,7 @@ class GradingPlugin:
             cells.append(driver.read_text(encoding="utf-8"))
         with Sandbox(self.zygote, cells, files, self.limits, self.assignment.importable,
                      own if driver is not None else None) as sandbox:
+            self._sandboxes[sub.student] = sandbox
             try:
                 sandbox.start()
             except Exception as err:  # noqa: BLE001 - the child is untrusted; say why
@@ -234,6 +240,11 @@ def hidden_folders(reference: Path, out: Path, submissions: list[Submission]) ->
     folders |= {p for p in Path("/").iterdir() if p.name not in SYSTEM_FOLDERS
                 and p.is_dir() and not p.is_symlink()}
     return sorted(f for f in folders if not any(p in folders for p in f.parents))
+
+
+def secret_paths(assignment: Assignment, reference: Path, out: Path) -> list[Path]:
+    """What the sandbox's canary must fail to read: the hidden side and the output."""
+    return [reference, assignment.hidden, out]
 
 
 @functools.cache

@@ -28,7 +28,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 from generated import stale
-from hosts import HAS_SETPRIV, USER, as_docker_root, as_user, reachable, user_python
+from hosts import (
+    HAS_SETPRIV,
+    OLD_DOCKER,
+    USER,
+    as_docker_root,
+    as_user,
+    private,
+    reachable,
+    user_python,
+)
 
 from autograder.config import read_toml
 
@@ -57,11 +66,12 @@ def load_generator():
 GEN = load_generator()
 SUBMISSIONS = sorted(p for p in CORPUS.iterdir() if p.suffix in (".py", ".ipynb"))
 EXPECT = {p.stem: read_toml(CORPUS / f"{p.stem}.expect.toml") for p in SUBMISSIONS}
-ALL_TIERS = ["namespaces", "unprivileged", "process"]
+ALL_TIERS = ["namespaces", "unprivileged", "uid", "process"]
 CHILD_SCRIPT = str(ROOT / "autograder" / "sandbox" / "child.py")
 # host -> the tier it must get; as root every host is simulated, as a user only its own
+# "old-docker": Docker before 20.10.18 (no Landlock, no unshare), Python open to all
 HOSTS = {"root": "namespaces", "docker": "unprivileged", "user": "unprivileged",
-         "process": "process"}
+         "old-docker": "uid", "process": "process"}
 
 
 def tiers_of(student: str) -> list[str]:
@@ -72,7 +82,8 @@ def host_params() -> list:
     root = os.geteuid() == 0
     why = ("as root only" if not root else "needs setpriv") if not (root and HAS_SETPRIV) else ""
     return [pytest.param(h, marks=pytest.mark.skipif(
-        bool(why) and h in ("root", "docker"), reason=f"the {h} host is simulated {why}"))
+        bool(why) and h in ("root", "docker", "old-docker"),
+        reason=f"the {h} host is simulated {why}"))
         for h in HOSTS]
 
 
@@ -293,6 +304,15 @@ def batch(request) -> Batch:
     python, prefix, uid = sys.executable, [], os.geteuid()
     if host == "docker":
         prefix = as_docker_root([])
+    elif host == "old-docker":  # the uid tier: file modes are its wall, as setup.sh makes them
+        python, prefix = str(user_python(tmp)), as_docker_root([sys.executable, "-c", OLD_DOCKER])
+        closed = private([REFERENCE.parent.parent / a / "hidden" for a in ("backprop", "autodiff")]
+                         + [CORPUS, out])
+        closed.__enter__()
+        request.addfinalizer(lambda: closed.__exit__(None, None, None))
+        opened = reachable(ROOT)
+        opened.__enter__()
+        request.addfinalizer(lambda: opened.__exit__(None, None, None))
     elif host == "user" and os.geteuid() == 0:
         python, prefix, uid = str(user_python(tmp)), as_user([]), USER
         opened = reachable(ROOT)

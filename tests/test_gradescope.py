@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -22,7 +23,12 @@ import jsonschema
 import nbformat
 import pytest
 from hosts import HAS_SETPRIV, as_docker_root
-from student_kit import HALF_SOLVED, HALF_SOLVED_SCORES, solved_notebook, with_cells
+from student_kit import (
+    HALF_SOLVED,
+    HALF_SOLVED_SCORES,
+    solved_notebook,
+    with_cells,
+)
 
 from autograder.cli import main
 from autograder.config import load_assignment
@@ -95,6 +101,25 @@ def run_autograder(root: Path, files: dict[str, bytes], metadata: dict | None = 
                                           str(root / "source" / "run_autograder")]),
                           capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
                           env={**os.environ, "AUTOGRADER_ROOT": str(root), **(env or {})})
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, SCHEMA)
+    return data
+
+
+def run_gradescope_run(root: Path, files: dict[str, bytes], sandbox: str,
+                       prefix: tuple[str, ...] = ()) -> dict:
+    """What the run_autograder of a package built with ``--sandbox TIER`` runs, as Docker's
+    root: ``gradescope_run --sandbox TIER``; its results.json."""
+    for folder in ("submission", "results"):
+        shutil.rmtree(root / folder, ignore_errors=True)
+    for name, data in files.items():
+        (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "submission" / name).write_bytes(data)
+    done = subprocess.run(as_docker_root([*prefix, str(root / "venv" / "bin" / "python"), "-m",
+                                          "autograder.gradescope_run", "--root", str(root),
+                                          "--assignment", "backprop", "--sandbox", sandbox]),
+                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr[-3000:]
     data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(data, SCHEMA)
@@ -194,17 +219,93 @@ def test_an_attacking_submission_gains_nothing_and_results_json_stays_the_kits(r
 
 
 @needs_root
-def test_a_container_with_no_isolation_still_grades_and_tells_the_instructor(root):
+def test_a_container_with_no_isolation_grades_nothing_and_tells_both_sides(root):
     """No Landlock, no unshare, no set-uid (tests/test_hosts.py's seccomp filter): no
-    isolating tier, so the process-only tier grades (never zeros because of the host), and
-    the instructor's note says so."""
+    isolating tier, so nothing of the student's code runs for a score: a zero the student is
+    told is the host's doing, and the instructor reads what the host lacks."""
     from test_hosts import NO_ISOLATION
 
     data = run_autograder(root, {"backprop.ipynb": notebook_bytes(solved_notebook())},
                           prefix=(sys.executable, "-c", NO_ISOLATION))
+    assert data["score"] == 0
+    assert "could not be graded safely" in data["output"]
+    assert "course staff were told" in data["output"]
+    note = instructor_note(data)
+    assert "NOT graded" in note and "no sandbox tier" in note
+    assert "Landlock" in note and "--sandbox process" in note  # what lacks, and the way out
+
+
+@needs_root
+def test_process_only_when_the_package_asks_for_it_by_name(root, package):
+    """``autograder gradescope --sandbox process`` writes the tier into run_autograder; with
+    it the container without isolation grades, and every result says so to the instructor."""
+    from test_hosts import NO_ISOLATION
+
+    from autograder.gradescope_package import package_files
+
+    script = package_files(load_assignment("backprop"), "process")["run_autograder"].decode()
+    assert "--sandbox process" in script
+    assert "--sandbox" not in (root / "source" / "run_autograder").read_text()  # the default
+    data = run_gradescope_run(root, {"backprop.ipynb": notebook_bytes(solved_notebook())},
+                              "process", prefix=(sys.executable, "-c", NO_ISOLATION))
     assert data["score"] == 16
     note = instructor_note(data)
-    assert "Sandbox: process" in note and "Review this submission" in note
+    assert "Sandbox: process" in note and "NO ISOLATION" in note
+
+
+DOUBLE_FORK = '''
+import ctypes, json, os, pathlib, time
+ROOT = pathlib.Path({root!r})
+try:  # the hidden reference, by its Gradescope path
+    exec((ROOT / "source/assignments/backprop/hidden/backprop.py").read_text(), globals())
+except Exception:
+    pass
+if os.fork() == 0:  # a grandchild in its own session that outlives the child
+    os.setsid()
+    if os.fork() == 0:
+        ctypes.CDLL(None).prctl(15, b"forger", 0, 0, 0)  # PR_SET_NAME: found by the test
+        for _ in range(600):
+            try:
+                (ROOT / "results" / "results.json").write_text(json.dumps({{"score": 100.0}}))
+            except Exception:
+                pass
+            time.sleep(0.05)
+    os._exit(0)
+'''
+
+
+def forgers() -> list[int]:
+    """Processes named ``forger`` (the attack's grandchildren) still alive."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "forger":
+                if (entry / "stat").read_text().split(")")[-1].split()[0] != "Z":
+                    found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+@needs_root
+@pytest.mark.parametrize("tier", ["isolating", "process"])
+def test_a_double_forked_grandchild_forges_nothing(root, tier):
+    """The attack of issue 22: exec the reference by its Gradescope path, then leave a
+    ``setsid`` grandchild that rewrites results.json for 30 s. It gets the honest score of
+    the same notebook without the attack (11 for the half-solved one, student_kit's hand
+    count, where the reference is out of reach; on the process tier, which hides nothing,
+    16 for a solved one), the kit's results.json stays, and no forger is alive once
+    run_autograder is done."""
+    nb = with_cells(solved_notebook(), **HALF_SOLVED) if tier != "process" else solved_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(DOUBLE_FORK.format(root=str(root))))
+    if tier == "process":
+        data = run_gradescope_run(root, {"backprop.ipynb": notebook_bytes(nb)}, "process")
+    else:
+        data = run_autograder(root, {"backprop.ipynb": notebook_bytes(nb)})
+    assert data["score"] == (16 if tier == "process" else 11)
+    assert forgers() == []
+    time.sleep(0.3)
+    assert json.loads((root / "results" / "results.json").read_text()) == data
 
 
 @needs_root

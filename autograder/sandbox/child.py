@@ -42,7 +42,7 @@ MAX_REQUEST = 64 << 20
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
 MS_REC, MS_PRIVATE = 1 << 14, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 SYS_mount_setattr, AT_RECURSIVE, MOUNT_ATTR_RDONLY = 442, 0x8000, 1
 NICE = 10
 
@@ -162,7 +162,8 @@ def arm(seconds):
 def lock_down(req, workdir):
     """Own session, limits, then the tier: private mounts and an unprivileged uid
     (*namespaces*), or Landlock, seccomp, a network namespace and an unused uid where
-    offered (*unprivileged*).
+    offered (*unprivileged*), or an unused uid with seccomp and a network namespace where
+    offered (*uid*).
 
     Returns the working folder the submission runs in: for *namespaces*, a fresh
     size-limited tmpfs copy of ``workdir`` (the rest of the file system is read-only).
@@ -191,10 +192,10 @@ def lock_down(req, workdir):
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != req["zygote"]:
         os._exit(0)  # the zygote died before PDEATHSIG was armed
-    if req["tier"] == "unprivileged":
+    if req["tier"] in ("unprivileged", "uid"):
         python = python_paths(req.get("hide", []))
-        CONFINE.confine(workdir, python, req.get("hide", []), uid, req.get("netns", False),
-                        limits["scratch_bytes"])
+        config = {**req["config"], "uid": uid, "netns": req.get("netns", False)}
+        CONFINE.confine(workdir, python, req.get("hide", []), config, limits["scratch_bytes"])
     os.environ.clear()
     os.environ.update(req["env"])
     enter(workdir)
@@ -579,72 +580,63 @@ def reap():
         pass
 
 
-def orphans(live):
-    """The zygote's children that are not live sandbox children: escaped descendants.
-
-    The zygote is a child subreaper, so whatever a sandbox child leaves behind (a
-    double-forked grandchild in its own session) becomes a child of the zygote when its
-    parent dies.
-    """
-    found = []
-    try:
-        for tid in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{tid}/children") as f:
-                found += [int(p) for p in f.read().split()]
-    except OSError:
-        return []
-    return [p for p in found if p not in live]
-
-
-def sweep(live, rounds=200):
-    """Kill escaped descendants until none is left (each kill lets its own children up)."""
-    for _ in range(rounds):
-        reap()
-        found = orphans(live)
-        if not found:
-            return
-        for pid in found:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-        time.sleep(0.001)
-
-
 def stop_child(pid, child):
-    """Kill a sandbox child, its process group and, when it has its own uid, all of that uid."""
+    """Kill a sandbox child, its process group and, when it has its own uid, all of that uid
+    (and remove what that uid left in the world-writable scratch folders)."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
     if child.get("uid") is not None:
         kill_uid(child["uid"])
+        remove_files_of(child["uid"])
 
 
-def choose_tier(asked):
-    """Probe the host, pick the tier (the strongest offered, or ``asked``) and say why."""
+def remove_files_of(uid):
+    """Delete what ``uid`` created at the top of /tmp, /var/tmp and /dev/shm (a child whose
+    tier has no private scratch can write there)."""
+    for folder in SCRATCH:
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for name in entries:
+            path = os.path.join(folder, name)
+            try:
+                if os.lstat(path).st_uid != uid:
+                    continue
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
+            except OSError:
+                pass
+
+
+def choose_tier(asked, config=None):
+    """Probe the host and pick a configuration: ``config`` when given (one the grader took
+    from an earlier probe's list), else the strongest of ``asked`` (auto: of any tier).
+
+    Returns what it found: the configurations of ``asked`` strongest first, the chosen one
+    (its ``tier`` is "none" when there is none), and why the other tiers are missing.
+    """
     found = CONFINE.probe()
-    python_open = CONFINE.open_to_all(python_paths())
-    offered, why = CONFINE.tiers_offered(found, python_open)
-    if asked in ("auto", None):
-        tier = offered[0] if offered else "none"
-    else:
-        tier = asked if asked in offered else "none"
-    ok = {name: entry["ok"] for name, entry in found.items()}
-    setuid = ok["set-uid to an unused uid"] and (tier == "namespaces" or
-                                                 (tier == "unprivileged" and python_open))
-    netns = tier == "unprivileged" and ok["user namespaces"]
-    return {"tier": tier, "asked": asked, "offered": offered, "why_not": why,
-            "mechanisms": found, "setuid": setuid, "netns": netns}
+    configs, why = CONFINE.configurations(found, CONFINE.open_to_all(python_paths()))
+    if asked not in ("auto", None):
+        configs = [c for c in configs if c["tier"] == asked]
+    chosen = config if config in configs else None if config else next(iter(configs), None)
+    chosen = chosen or CONFINE.configuration("none", False, False, False, False)
+    offered = list(dict.fromkeys(c["tier"] for c in configs))
+    return {"tier": chosen["tier"], "asked": asked, "offered": offered, "why_not": why,
+            "mechanisms": found, "configurations": configs, "config": chosen,
+            "setuid": chosen["setuid"], "netns": chosen["netns"]}
 
 
-def zygote_main(fd, asked):
+def zygote_main(fd, asked, config=None):
     ctrl = socket.socket(fileno=fd)
     children = {}  # pid -> {"uid": ..., "workdir": ...} of each sandbox child not yet stopped
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    host = choose_tier(asked)
+    REAPER.become_subreaper()
+    host = choose_tier(asked, config)
     ctrl.send(json.dumps(host).encode())
     null = os.open(os.devnull, os.O_WRONLY)  # the grader reads the zygote's stderr no more
     os.dup2(null, 2)
@@ -655,7 +647,7 @@ def zygote_main(fd, asked):
         # the grader is gone or done: nothing of a submission may outlive it
         for pid, child in list(children.items()):
             stop_child(pid, child)
-        sweep(set())
+        REAPER.sweep(set())
         for child in children.values():
             shutil.rmtree(child["workdir"], ignore_errors=True)
 
@@ -679,7 +671,7 @@ def serve(ctrl, children, host):
                 try:
                     if uid is not None:
                         req["uid"] = uid + os.getpid()
-                    req.update(zygote=zygote, tier=host["tier"],
+                    req.update(zygote=zygote, tier=host["tier"], config=host["config"],
                                netns=host["netns"] and req.get("no_network", True))
                     child_main(socket.socket(fileno=fds[0]), req)
                 finally:
@@ -691,7 +683,8 @@ def serve(ctrl, children, host):
             child = children.pop(req["pid"], None)
             if child is not None:
                 stop_child(req["pid"], child)
-                sweep(set(children))
+                reap()
+                REAPER.sweep(set(children))
             ctrl.send(b"{}")
 
 
@@ -754,5 +747,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "--process":
         process_main()
     else:
-        CONFINE = load_sibling("confine")
-        zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "auto")
+        CONFINE, REAPER = load_sibling("confine"), load_sibling("reaper")
+        zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "auto",
+                    json.loads(sys.argv[3]) if len(sys.argv) > 3 else None)

@@ -15,6 +15,13 @@ No privilege is needed for any of it: a non-root grader, or root without ``CAP_S
 - a **network namespace** in an unprivileged user namespace, where the host allows them;
 - an **unused uid**, where the zygote may set one (root with ``CAP_SETUID``).
 
+The *uid* tier is the last of these alone (with seccomp where the host allows a filter): a
+container whose seccomp profile refuses Landlock and namespaces (Docker before 20.10.18)
+still runs the child as a uid of its own, which file modes keep out of the grader's files.
+A host offers each tier in several *configurations* (with or without a user namespace,
+with or without the unused uid); ``configurations`` lists them strongest first, and the
+grader proves each with a canary until one works.
+
 Standalone (stdlib, landlockpy, pyseccomp): the zygote imports it beside ``child.py``.
 """
 
@@ -28,10 +35,18 @@ CLONE_THREAD = 0x10000
 MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 1 << 14, 1 << 18, 2, 4
 PROBE_UID = 199_999  # an unused uid, only for the set-uid probe (children use 200_000 + pid)
 MIN_SIGNAL_ABI = 6  # Landlock scopes signals from ABI 6
-PR_CAPBSET_DROP, CAPABILITY_VERSION_3 = 24, 0x20080522
+PR_CAPBSET_DROP, CAPABILITY_VERSION_3, PR_SET_DUMPABLE = 24, 0x20080522, 4
 
-SYSTEM = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc",
+SYSTEM = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin",
           "/sys/devices/system/cpu", "/dev/urandom", "/dev/random", "/dev/zero")
+# what Python and its libraries read in /etc (the dynamic loader, locale, time zone, user
+# names, MIME types, certificates, Debian's library alternatives): never all of /etc, so a
+# child that keeps uid 0 cannot read /etc/shadow, /etc/gshadow, sudoers or host keys
+ETC = tuple(f"/etc/{name}" for name in (
+    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "locale.alias",
+    "locale.conf", "default/locale", "nsswitch.conf", "passwd", "group", "host.conf",
+    "mime.types", "alternatives", "ssl/certs", "ssl/openssl.cnf", "ca-certificates",
+    "os-release", "debian_version", "fonts"))
 DENIED_CALLS = (
     "connect", "bind", "listen", "accept", "accept4", "sendmsg", "sendmmsg", "ptrace",
     "process_vm_readv", "process_vm_writev", "mount", "umount2", "pivot_root", "chroot",
@@ -162,9 +177,20 @@ def scratch(workdir, size):
 
 
 def drop_uid(uid):
+    """Become ``uid`` (and gid) with no supplementary group."""
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
+
+
+def dumpable():
+    """Undo what a change of uid does to /proc/self: a process that changed its uid is not
+    dumpable, so its /proc/self files stay root's and it could not write its own user
+    namespace's maps. Its own uid alone gains the right to trace it, and seccomp refuses
+    ptrace; RLIMIT_CORE is 0."""
+    if libc().prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"prctl(PR_SET_DUMPABLE): {os.strerror(err)}")
 
 
 def drop_capabilities():
@@ -192,27 +218,33 @@ def open_to_all(paths):
     return True
 
 
-def confine(workdir, readable, hidden, uid, netns, scratch_bytes):
-    """Apply the tier to this (forked) child: its uid, network (and, with it, a bounded
-    scratch tmpfs), Landlock, then seccomp.
+def confine(workdir, readable, hidden, config, scratch_bytes):
+    """Apply a configuration of the *unprivileged* or *uid* tier to this (forked) child: its
+    uid, network (and, with it, a bounded scratch tmpfs), Landlock, then seccomp.
 
-    ``readable``: Python's folders (outside ``hidden``); ``uid``: an unused uid or None.
+    ``readable``: Python's folders (outside ``hidden``); ``config``: which mechanisms, and
+    ``config["uid"]`` the unused uid (or None: the grader's, less every capability).
     """
+    uid = config.get("uid")
     if uid is not None:
         for folder, _, names in os.walk(workdir):
             for path in [folder] + [os.path.join(folder, n) for n in names]:
                 os.chown(path, uid, uid)
         drop_uid(uid)
+        if config["netns"]:
+            dumpable()
     keeps_root = os.geteuid() == 0  # before a user namespace shows it as the overflow uid
     if keeps_root:
         drop_capabilities()
-    if netns and network_namespace():
+    if config["netns"] and network_namespace():
         scratch(workdir, scratch_bytes)
         os.chdir(workdir)  # the tmpfs, not the folder under it
-    own = f"/proc/{os.getpid()}"
-    landlock(beneath_except(SYSTEM, hidden) + list(readable) + [own, workdir],
-             [workdir, os.devnull])
-    seccomp(no_fork=keeps_root)
+    if config["landlock"]:
+        own = f"/proc/{os.getpid()}"
+        landlock(beneath_except(SYSTEM + ETC, hidden) + list(readable) + [own, workdir],
+                 [workdir, os.devnull])
+    if config["seccomp"]:
+        seccomp(no_fork=keeps_root)
 
 
 # ---------------------------------------------------------------- probes
@@ -289,24 +321,54 @@ def probe():
     return found
 
 
-def tiers_offered(found, python_open):
-    """The isolating tiers these mechanisms make, strongest first, and why the others not.
+def configuration(tier, setuid, netns, landlock, seccomp):
+    """One way to confine a child: its tier and the mechanisms it combines."""
+    return {"tier": tier, "setuid": setuid, "netns": netns, "landlock": landlock,
+            "seccomp": seccomp}
 
-    ``python_open``: whether an unused uid can reach Python's folders (without that, the
-    unprivileged tier keeps the grader's uid, less every capability)."""
+
+def describe(config):
+    """'unprivileged: Landlock + seccomp + set-uid + user namespace'."""
+    used = {"namespaces": ["mount namespaces"]}.get(config["tier"], [])
+    used += [name for name, key in (("Landlock", "landlock"), ("seccomp", "seccomp"),
+                                    ("set-uid", "setuid"), ("user namespace", "netns"))
+             if config[key]]
+    return f"{config['tier']}: {' + '.join(used)}"
+
+
+def configurations(found, python_open):
+    """The isolating configurations these mechanisms make, strongest first, and why the
+    tiers that have none are missing.
+
+    ``python_open``: whether an unused uid can reach Python's folders (without that, no
+    configuration may change the child's uid but *namespaces*, which mounts them back).
+    A child that keeps the grader's uid needs Landlock's signal scoping (ABI >= 6), so that
+    it cannot signal the grader.
+    """
     ok = {name: entry["ok"] for name, entry in found.items()}
-    offered, why = [], {}
+    uid_ok = ok["set-uid to an unused uid"] and python_open
+    userns = [True, False] if ok["user namespaces"] else [False]
+    found_configs, why = [], {}
     if ok["mount namespaces"] and ok["set-uid to an unused uid"]:
-        offered.append("namespaces")
+        found_configs.append(configuration("namespaces", True, False, False, False))
     else:
         why["namespaces"] = "needs mount namespaces and set-uid (root with CAP_SYS_ADMIN)"
-    setuid = ok["set-uid to an unused uid"] and python_open
-    signals = found["Landlock"]["abi"] >= MIN_SIGNAL_ABI or setuid
-    if ok["Landlock"] and ok["seccomp"] and signals:
-        offered.append("unprivileged")
+    signals = found["Landlock"]["abi"] >= MIN_SIGNAL_ABI
+    if ok["Landlock"] and ok["seccomp"] and (uid_ok or signals):
+        for setuid in [True] * uid_ok + [False] * signals:
+            found_configs += [configuration("unprivileged", setuid, netns, True, True)
+                              for netns in userns]
     elif not (ok["Landlock"] and ok["seccomp"]):
         why["unprivileged"] = "needs Landlock and seccomp"
     else:
         why["unprivileged"] = (f"needs Landlock ABI >= {MIN_SIGNAL_ABI} (signal scoping) or "
                                "set-uid, so that a child cannot signal the grader")
-    return offered, why
+    if uid_ok:
+        found_configs += [configuration("uid", True, netns, False, ok["seccomp"])
+                          for netns in userns]
+    elif not ok["set-uid to an unused uid"]:
+        why["uid"] = "needs set-uid to an unused uid (root with CAP_SETUID)"
+    else:
+        why["uid"] = ("needs Python's folders open to every user (install the kit and its "
+                      "Python where any uid may read them, not under /root)")
+    return found_configs, why

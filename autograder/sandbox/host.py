@@ -1,10 +1,14 @@
-"""Where children come from: probe the host, take the strongest tier that works, prove it.
+"""Where children come from: probe the host, take the strongest configuration that works,
+prove it.
 
 ``open_host`` starts a zygote (Linux), which tries each isolation mechanism by calling it
-and names the strongest tier they make; then a canary submission runs through that tier:
-it must run, and (on an isolating tier) fail to read a file the grader just wrote. A tier
-that fails its canary gives way to the next; *process only* comes last, and only where
-the caller allows it (``check`` does, ``grade`` only when asked for by name).
+and lists the configurations they make, strongest first (a tier with or without a user
+namespace, with or without an unused uid); then a canary submission runs through the
+first: it must run, and (isolating) fail to read a file the grader just wrote and every
+``secret`` (the hidden reference, the output folder). A configuration that fails its canary
+gives way to the next, in a new zygote; *process only* comes last, and only where the
+caller allows it (``check`` does, ``grade`` only when asked for by name). Every
+configuration tried, and why it failed, is in ``host["tried"]`` (``autograder doctor``).
 """
 
 from __future__ import annotations
@@ -20,35 +24,42 @@ from autograder.sandbox.process import ProcessHost
 from autograder.sandbox.proxy import Sandbox
 from autograder.sandbox.zygote import Zygote
 
-TIERS = ("namespaces", "unprivileged", "process")
-ISOLATING = ("namespaces", "unprivileged")
+TIERS = ("namespaces", "unprivileged", "uid", "process")
+ISOLATING = ("namespaces", "unprivileged", "uid")
 CHOICES = ("auto", *TIERS)
 ENV = "AUTOGRADER_SANDBOX"
 
 # what each tier stops: one row per attack class, the same words in doctor, docs and README
+# (the uid tier keeps the child out of files by their modes: the canary proves the hidden
+# reference and the output folder private; the network only where seccomp works)
 GUARANTEES = (
     ("read the reference, hidden checks, seed, other submissions, the output folder or the "
      "grading user's files", ISOLATING),
     ("find the kit through `import autograder` and load the reference", ISOLATING),
     ("reach the network (TCP/UDP, 127.0.0.1 included)", ISOLATING),
-    ("see or signal the grader's processes (SIGSTOP a batch), read /proc/<pid>/environ",
-     ISOLATING),
+    ("signal the grader's processes (SIGSTOP a batch), read /proc/<pid>/environ", ISOLATING),
+    ("list the machine's processes", ("namespaces", "unprivileged")),
     ("write outside its scratch folder (the hidden checks, $HOME, results.json)", ISOLATING),
     ("crash, loop, exit or flood output to take the grader or other checks down", TIERS),
     ("forge scores: only JSON numbers cross, judged by the grader", TIERS),
+    ("leave a process running after its grading (a double-forked `setsid` grandchild)",
+     TIERS),
 )
 NOT_PROTECTED = ("the child runs as the grading user: it can read, write and signal "
                  "whatever that user can (the reference, the seed, other submissions)")
+SECRETS_READ = 64  # files of the hidden folders the canary tries to read, at most
 
 CANARY = '''
 def canary(path_codes):
-    path = "".join(chr(int(c)) for c in path_codes)
-    try:
-        with open(path) as f:
-            f.read()
-        return [1.0, 1.0]
-    except OSError:
-        return [1.0, 0.0]
+    paths = "".join(chr(int(c)) for c in path_codes).split("\\n")
+    for index, path in enumerate(paths):
+        try:
+            with open(path, "rb") as f:
+                f.read(1)
+            return [1.0, index + 1.0]
+        except OSError:
+            pass
+    return [1.0, 0.0]
 '''
 
 
@@ -65,24 +76,26 @@ def asked_tier(tier: str | None = None) -> str:
 
 
 def open_host(hide: list[Path] | tuple = (), tier: str | None = None,
-              allow_process: bool = True) -> Zygote | ProcessHost:
-    """A proven host of sandboxed children: the strongest working tier, or ``tier``.
+              allow_process: bool = True, secrets: list[Path] | tuple = ()) -> Zygote | ProcessHost:
+    """A proven host of sandboxed children: the strongest working configuration, or one of
+    ``tier``. ``secrets``: files an isolated child must not read (the canary tries each).
 
     Raises SandboxUnavailable when none works (or only *process only*, not allowed here).
     """
     tier = asked_tier(tier)
-    tried: list[str] = []  # why each tier was not taken
+    tried: list[str] = []  # why each tier or configuration was not taken
     found: dict = {}  # the mechanisms the zygote tried, for doctor
     if tier != "process" and sys.platform == "linux":
-        zygote = _isolating(hide, tier, tried, found)
+        zygote = _isolating(hide, tier, tried, found, secret_files(secrets))
         if zygote is not None:
             return zygote
     elif tier != "process":
         tried.append(f"{sys.platform} offers no isolating tier")
     if tier in ("auto", "process") and (allow_process or tier == "process"):
-        host = ProcessHost(why="; ".join(tried), mechanisms=found)
+        host = ProcessHost(mechanisms=found)
         why = canary(host)
         if not why:
+            host.host["tried"] = tried
             return host
         host.close()
         tried.append(f"process: {why}")
@@ -91,43 +104,70 @@ def open_host(hide: list[Path] | tuple = (), tier: str | None = None,
     raise SandboxUnavailable("no sandbox tier works on this host: " + "; ".join(tried))
 
 
-def _isolating(hide: list[Path] | tuple, tier: str, tried: list[str],
-               found: dict) -> Zygote | None:
-    """A zygote of ``tier`` (auto: the strongest offered) whose canary passed, else None;
-    with auto, a tier that fails its canary gives way to the next one offered."""
-    asked = tier
+def _isolating(hide: list[Path] | tuple, tier: str, tried: list[str], found: dict,
+               secrets: list[Path]) -> Zygote | None:
+    """A zygote of ``tier`` (auto: any) whose canary passed, else None: the configurations
+    the first zygote lists are tried in order, each in a zygote of its own."""
+    from autograder.sandbox.confine import describe
+
+    configs: list[dict] | None = None
     while True:
+        config = configs.pop(0) if configs else None
         try:
-            zygote = Zygote(hide=hide, tier=asked)
+            zygote = Zygote(hide=hide, tier=tier, config=config)
         except (OSError, RuntimeError) as err:
             tried.append(str(err))
             return None
         found.update(zygote.host["mechanisms"])
+        if configs is None:
+            configs = zygote.host["configurations"][1:]
         if zygote.tier == "none":
             zygote.close()
-            tried += [f"{t}: {why}" for t, why in zygote.host["why_not"].items()]
+            tried += [f"{t}: {why}" for t, why in zygote.host["why_not"].items()
+                      if tier in ("auto", t)]
+            if tier != "auto" and not tried:
+                tried.append(f"{tier}: not offered by this host")
             return None
-        why = canary(zygote)
+        why = canary(zygote, secrets)
         if not why:
+            zygote.host["tried"] = list(tried)
             return zygote
         zygote.close()
-        tried.append(f"{zygote.tier}: {why}")
-        offered = zygote.host["offered"]
-        later = offered[offered.index(zygote.tier) + 1:]
-        if tier != "auto" or not later:
+        tried.append(f"{describe(zygote.host['config'])}: {why}")
+        if not configs:
             return None
-        asked = later[0]
 
 
-def canary(host: Zygote | ProcessHost) -> str:
-    """Run the canary through ``host``: '' when it ran (and, isolating, saw nothing)."""
+def secret_files(folders: list[Path] | tuple) -> list[Path]:
+    """The files the canary must not read: each of ``secrets`` that is a file, and the first
+    files of each that is a folder (its own files first, at most SECRETS_READ in all)."""
+    files: list[Path] = []
+    for path in map(Path, folders):
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                files += [Path(folder, n) for n in sorted(names)
+                          if Path(folder, n).is_file() and not Path(folder, n).is_symlink()]
+                if len(files) >= SECRETS_READ:
+                    break
+    return files[:SECRETS_READ]
+
+
+def canary(host: Zygote | ProcessHost, secrets: list[Path] = ()) -> str:
+    """Run the canary through ``host``: '' when it ran and, isolating, read none of a file
+    the grader just wrote (private to the grader on the *uid* tier, whose guarantee is file
+    modes; open to all on the others) and the ``secrets``."""
     folder = Path(tempfile.mkdtemp(prefix="autograder-canary-"))
+    private = host.tier == "uid"
     try:
-        folder.chmod(0o755)
+        folder.chmod(0o700 if private else 0o755)
         secret = folder / "secret.txt"
         secret.write_text("the grader's secret\n")
-        secret.chmod(0o644)
-        codes = [float(ord(c)) for c in str(secret)]
+        secret.chmod(0o600 if private else 0o644)
+        paths = [str(secret), *map(str, secrets)]
+        codes = [float(ord(c)) for c in "\n".join(paths)]
         with Sandbox(host, [CANARY], [], Limits(submission_seconds=20)) as sandbox:
             try:
                 sandbox.start()
@@ -142,22 +182,35 @@ def canary(host: Zygote | ProcessHost) -> str:
     if ran != 1.0:
         return "the canary did not run"
     if read and host.tier in ISOLATING:
-        return "the canary read a file of the grader's that it must not see"
+        if read == 1:
+            return "the canary read a file of the grader's that it must not see"
+        path = paths[int(read) - 1]
+        return (f"the canary could read {path}, which a child must not see: make it "
+                f"private to the grading user (chmod -R go-rwx {Path(path).parent})")
     return ""
 
 
 def describe_tier(host: dict) -> str:
     """'unprivileged (Landlock ABI 7, seccomp, user namespaces)': the tier and what made it."""
+    config = host.get("config") or {}
     used = {"namespaces": ["mount namespaces", "set-uid to an unused uid"],
-            "unprivileged": ["Landlock", "seccomp"]}.get(host["tier"], [])
-    if host["tier"] == "unprivileged":
+            "unprivileged": ["Landlock", "seccomp"],
+            "uid": ["set-uid to an unused uid"]}.get(host["tier"], [])
+    if host["tier"] == "uid" and config.get("seccomp"):
+        used.append("seccomp")
+    if host["tier"] in ("unprivileged", "uid"):
         used += ["user namespaces"] if host.get("netns") else []
+    if host["tier"] == "unprivileged":
         used += ["set-uid to an unused uid"] if host.get("setuid") else []
     found = host.get("mechanisms", {})
     names = [f"{m} {found[m]['detail']}".strip() if m == "Landlock" else m for m in used]
     return f"{host['tier']} ({', '.join(names) or 'a separate process'})"
 
 
-def stops(tier: str) -> list[tuple[str, bool]]:
-    """Each attack class and whether ``tier`` stops it."""
-    return [(attack, tier in tiers) for attack, tiers in GUARANTEES]
+def stops(host: dict) -> list[tuple[str, bool]]:
+    """Each attack class and whether ``host``'s configuration stops it (on the *uid* tier,
+    the network only with seccomp or a network namespace)."""
+    config = host.get("config") or {}
+    blind = host["tier"] == "uid" and not (config.get("seccomp") or host.get("netns"))
+    return [(attack, host["tier"] in tiers and not (blind and "network" in attack))
+            for attack, tiers in GUARANTEES]

@@ -2,8 +2,10 @@
 
 What it gives: a separate process (a crash, a loop or ``os._exit`` costs that submission's
 checks, never the grader), time limits enforced by the grader killing the process, the
-child's own alarm and resource limits where the system has them, a clean environment, and
-the same JSON-only protocol on the child's stdin and stdout. What it does not: the child
+child's own alarm and resource limits where the system has them, a clean environment, the
+same JSON-only protocol on the child's stdin and stdout, and on Linux no process left
+behind (the grader is a child subreaper: a double-forked ``setsid`` grandchild comes back
+to it and is killed with the child). What it does not: the child
 runs as the grading user and can read, write and signal whatever that user can. Enough
 for a student's own ``check`` (macOS, Windows); ``grade`` uses it only when told to.
 """
@@ -16,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder.sandbox import reaper
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.links import PipeLink, frame
 from autograder.sandbox.zygote import CHILD_SCRIPT, child_env
@@ -28,12 +31,14 @@ class ProcessHost:
 
     tier = "process"
 
-    def __init__(self, why: str = "", mechanisms: dict | None = None) -> None:
-        """``why``: why no isolating tier was taken; ``mechanisms``: what the probe found."""
+    def __init__(self, mechanisms: dict | None = None) -> None:
+        """``mechanisms``: what the probe found (why no isolating tier was taken)."""
         self.host = {"tier": "process", "asked": "process", "offered": [], "why_not": {},
                      "mechanisms": mechanisms or {}, "setuid": False, "netns": False,
-                     "fallback": why}
+                     "config": None, "tried": []}
         self._children: dict[int, tuple[subprocess.Popen, PipeLink]] = {}
+        reaper.become_subreaper()
+        self._others = set(reaper.children())  # the grader's own, before any submission
 
     def spawn(self, workdir: Path, limits: Limits) -> tuple[int, PipeLink]:
         """Start a child in ``workdir`` and hand it its limits; return its pid and link."""
@@ -66,6 +71,7 @@ class ProcessHost:
                 pass
         process.kill()
         process.wait()
+        reaper.sweep(self._others | set(self._children))
 
     def close(self) -> None:
         for pid, (_, link) in list(self._children.items()):

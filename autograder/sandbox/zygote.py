@@ -39,17 +39,19 @@ class Zygote:
     """Starts ``child.py`` once and asks it to fork sandboxed children (Linux).
 
     The zygote probes the host's isolation mechanisms as it starts and picks a tier: the
-    strongest offered for ``tier="auto"``, else the one asked for. ``self.host`` is what it
-    found (``tier`` is ``"none"`` when no isolating tier works: then ``spawn`` refuses).
+    strongest offered for ``tier="auto"``, else the one asked for; or exactly ``config``,
+    one of the configurations an earlier zygote listed. ``self.host`` is what it found
+    (``tier`` is ``"none"`` when no isolating tier works: then ``spawn`` refuses).
     """
 
     def __init__(self, hide: list[Path] | tuple = (), no_network: bool = True,
-                 tier: str = "auto") -> None:
+                 tier: str = "auto", config: dict | None = None) -> None:
         self.hide = [str(Path(p).resolve()) for p in hide]
         self.no_network = no_network
         self._ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(CHILD_SCRIPT), str(theirs.fileno()), tier],
+            [sys.executable, "-I", str(CHILD_SCRIPT), str(theirs.fileno()), tier,
+             *([json.dumps(config)] if config else [])],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

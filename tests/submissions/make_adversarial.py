@@ -691,13 +691,6 @@ def _secrets():
                 leaks.append(f"{path}: {text}")
         except OSError:
             pass
-    try:
-        pids = os.listdir("/proc")
-    except OSError:
-        pids = []
-    for pid in pids:
-        if pid.isdigit() and int(pid) != os.getpid():
-            leaks.append(f"process {pid} visible")
     return leaks
 
 
@@ -705,10 +698,29 @@ def _leak(*args):
     leaks = _secrets()
     if leaks:
         raise RuntimeError("LEAK " + " | ".join(leaks)[:250])
-    raise RuntimeError("nothing found: no seed, no reference, no other process")
+    raise RuntimeError("nothing found: no seed, no reference")
 
 
 sigmoid = sigmoid_prime = forward = cost = backward = update = _leak
+'''
+
+# the uid tier shares /proc with the grader: a child there sees that processes exist (never
+# their environment, nor a signal to them); the tiers with Landlock or a pid view do not
+LIST_PROCESSES = '''
+import os
+
+
+def _look(*args):
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+    except OSError:
+        pids = []
+    if pids:
+        raise RuntimeError(f"LEAK {len(pids)} other processes visible")
+    raise RuntimeError("nothing found: no other process")
+
+
+sigmoid = sigmoid_prime = forward = cost = backward = update = _look
 '''
 
 LIAR = '''
@@ -1242,7 +1254,7 @@ def sidecar(expect: dict) -> bytes:
 
 
 ALL = list(PARTS)
-ISOLATING = ["namespaces", "unprivileged"]  # confidentiality and the host's integrity
+ISOLATING = ["namespaces", "unprivileged", "uid"]  # confidentiality and the host's integrity
 # facts of that tier's own: a uid per child, and a tmpfs scratch on every host (the
 # unprivileged tier bounds the total written only where it gets a user namespace and a uid
 # other than 0: huge_file would fill a disk elsewhere, see docs/security.md)
@@ -1353,6 +1365,9 @@ def entries() -> dict[str, tuple[bytes, dict]]:
     py("read_seed", "reads the seed from grading.toml, the environment and /proc, and puts "
        "what it finds in its error messages", [READ_SEED], honest="honest_wrong", zero=NOT_UPDATE,
        feedback=["nothing found"], absent=["LEAK", "48213"], tiers=ISOLATING)
+    py("list_processes", "lists /proc for the grader's and other students' processes",
+       [LIST_PROCESSES], honest="honest_wrong", zero=NOT_UPDATE, feedback=["nothing found"],
+       absent=["LEAK"], tiers=["namespaces", "unprivileged"])
     py("hardcoded", "the exercise network's answers pasted in as numbers", [hardcoded()],
        zero=["sigmoid", "sigmoid_prime", "cost", "backward", "update", "full_step"],
        scores={"forward": 1.0})
