@@ -125,9 +125,10 @@ def neutralise(source: str) -> str:
 def read_cells(path: Path) -> list[str]:
     """The code cells of a submission, ready to run in order; SubmissionError if unreadable."""
     data = read_submission(path)
+    script = path.name.endswith(".py")  # ".py" too, where pathlib sees no suffix
     if not data.strip():
         raise SubmissionError("the file is empty")
-    if path.suffix == ".py" and len(data) > MAX_BYTES:  # all code: no need to decode it
+    if script and len(data) > MAX_BYTES:  # all code: no need to decode it
         raise SubmissionError(f"the code is larger than {MAX_BYTES >> 20} MB")
     try:
         text = data.decode("utf-8")
@@ -137,7 +138,7 @@ def read_cells(path: Path) -> list[str]:
     if "\x00" in text:
         raise SubmissionError("the file is not text (it contains NUL bytes)")
     text = text.removeprefix("\ufeff")  # a byte order mark, as some editors write
-    if path.suffix == ".py":
+    if script:
         text = _NEWLINE.sub("\n", text)
         cells = [neutralise(c) for c in _CELL_MARKER.split(text) if _has_code(c)] or [""]
     else:
