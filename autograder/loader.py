@@ -114,7 +114,7 @@ def neutralise(source: str) -> str:
         if first.split()[0] not in _CELL_MAGICS_KEPT:
             return ""
         source = rest
-    lines = _NEWLINE.sub("\n", source).split("\n")
+    lines = source.splitlines()
     return "\n".join(
         m.group(1) + "pass  # IPython-only line removed by the grader" if (m := _MAGIC.match(ln))
         else ln
