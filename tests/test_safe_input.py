@@ -9,6 +9,7 @@ import os
 import socket
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from _pytest.reports import TestReport
 from autograder.config import load_assignment
 from autograder.formats.csv_cell import safe_cell
 from autograder.formats.gradescope import GRADER_FAILED
+from autograder.gradescope_run import grade as gradescope_grade
+from autograder.gradescope_run import submitted_files
 from autograder.loader import (
     LINK,
     MAX_BYTES,
@@ -243,3 +246,26 @@ def test_a_grader_fixture_that_fails_gives_that_student_0_and_the_trace_to_staff
     assert ann["score"] == 0 and GRADER_FAILED in ann["output"] and "W9" not in ann["output"]
     (note,) = [t for t in ann["tests"] if t["visibility"] == "hidden"]
     assert "t[ann] (setup):\nKeyError: 'W9'" in note["output"]
+
+
+# --------------------------------------------------------------------------- Gradescope
+
+
+def test_gradescope_lists_without_following_links_and_never_reads_one(tmp_path):
+    """A link to the hidden reference is the only file: 0 with the reason, nothing graded."""
+    reference = Path(__file__).resolve().parents[1] / "assignments/backprop/hidden/backprop.py"
+    submission = tmp_path / "submission"
+    write(submission / "notes" / "draft.py")
+    (submission / "linked").symlink_to(submission / "notes")  # a folder link: not entered
+    (submission / "backprop.py").symlink_to(reference)
+    os.mkfifo(submission / "pipe.ipynb")
+    assert submitted_files(submission) == [submission / "backprop.py",
+                                           submission / "notes" / "draft.py",
+                                           submission / "pipe.ipynb"]
+    (submission / "notes" / "draft.py").unlink()
+    (submission / "pipe.ipynb").unlink()
+    data = gradescope_grade(tmp_path, "backprop", time.monotonic() + 60, None)
+    assert data["score"] == 0
+    assert f"backprop.py could not be read: {LINK}" in data["output"]
+    (note,) = [t for t in data["tests"] if t["visibility"] == "hidden"]
+    assert note["output"] == f"submission: backprop.py: {LINK}"
