@@ -114,7 +114,7 @@ def _start(batch: Batch, shard: list[Submission], report: Path, log: Path) -> su
     job = {
         "assignment": str(batch.assignment.folder),
         "reference": str(batch.reference),
-        "submissions": [(s.student, str(s.path.resolve())) for s in shard],
+        "submissions": [(s.student, os.path.abspath(s.path)) for s in shard],  # links unresolved
         "out": str(batch.out.resolve()),
         "seed": batch.seed,
         "report": str(report),

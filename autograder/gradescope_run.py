@@ -29,7 +29,6 @@ import ast
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -43,9 +42,9 @@ import nbformat
 from autograder.config import Assignment, load_assignment
 from autograder.formats.atomic import write_atomic
 from autograder.formats.feedback_md import escape
-from autograder.formats.gradescope import RESULTS_NAME, results
+from autograder.formats.gradescope import RESULTS_NAME, results, with_instructor_note
 from autograder.gradescope_package import did_not_start
-from autograder.loader import SUFFIXES, Submission, SubmissionError, read_cells
+from autograder.loader import SUFFIXES, Submission, SubmissionError, read_cells, read_submission
 from autograder.plugin import hidden_folders, secret_paths
 from autograder.sandbox.host import NOT_PROTECTED, SandboxUnavailable, describe_tier, open_host
 from autograder.solved import is_solution_cell
@@ -73,13 +72,18 @@ def slug(name: str) -> str:
 
 
 def submitted_files(folder: Path) -> list[Path]:
-    """Every notebook and .py under ``folder`` but hidden, checkpoint and macOS folders."""
+    """Every notebook and .py under ``folder`` but hidden, checkpoint and macOS folders.
+
+    Linked folders are not entered; a link or a FIFO named like a notebook is listed (it
+    is never read: choosing it gives its reason)."""
     if not folder.is_dir():
         return []
     skip = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in SUFFIXES
-                  and not skip & set(p.relative_to(folder).parts)
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    found = []
+    for root, dirs, files in os.walk(folder):  # followlinks=False
+        dirs[:] = [d for d in dirs if d not in skip and not d.startswith(".")]
+        found += [Path(root, f) for f in files if f.endswith(SUFFIXES) and not f.startswith(".")]
+    return sorted(found)
 
 
 def function_names(assignment: Assignment) -> set[str]:
@@ -124,19 +128,25 @@ def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
         data = results([], assignment, [
             f"No notebook or Python file was found in your submission. Submit "
             f"{assignment.notebook.name} (a .ipynb or .py file)."])
-        return _with_instructor_note(data, f"{student}: no .ipynb or .py in submission/")
+        return with_instructor_note(data, f"{student}: no .ipynb or .py in submission/")
     chosen = choose(files, assignment)
     shown = chosen.relative_to(root / "submission").as_posix()
+    try:
+        content = read_submission(chosen)  # never through a link, never a FIFO
+    except SubmissionError as err:
+        data = results([], assignment, [f"{shown} could not be read: {err}"])
+        return with_instructor_note(data, f"{student}: {shown}: {err}")
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:  # mode 700: root's alone
         copy = Path(tmp) / "in" / f"{slug(student)}{chosen.suffix}"
         copy.parent.mkdir()
-        shutil.copyfile(chosen, copy)
+        copy.write_bytes(content)
+        del content
         out = Path(tmp) / "out"
         out.mkdir(mode=0o700)
         try:
             host = _prove_sandbox(assignment, copy, out, sandbox)
         except SandboxUnavailable as err:
-            return _with_instructor_note(results([], assignment, [NOT_SAFE]), (
+            return with_instructor_note(results([], assignment, [NOT_SAFE]), (
                 f"{student}: {shown} was NOT graded: no sandbox tier isolates student code "
                 f"in this container ({err}). Grading without isolation happens only when the "
                 "package is built with `autograder gradescope --sandbox process`."))
@@ -145,8 +155,8 @@ def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
             data = results([], assignment, [
                 f"Grading {shown} did not finish in time: some cell or function probably "
                 "runs forever (a loop that never ends?). Fix it and submit again."])
-            return _with_instructor_note(data, f"{student}: {shown}: grading passed the "
-                                               f"deadline and was stopped")
+            return with_instructor_note(data, f"{student}: {shown}: grading passed the "
+                                              f"deadline and was stopped")
         graded = out / copy.stem / RESULTS_NAME
         if not graded.is_file():
             return did_not_start(f"autograder grade left no results for {shown} (exit "
@@ -162,7 +172,7 @@ def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
     if host["tier"] == "process":
         note += (f" NO ISOLATION, as the package asks (--sandbox process): {NOT_PROTECTED}. "
                  "Review this submission.")
-    return _with_instructor_note(data, note)
+    return with_instructor_note(data, note)
 
 
 def _prove_sandbox(assignment: Assignment, copy: Path, out: Path, sandbox: str | None) -> dict:
@@ -201,14 +211,6 @@ def _sandbox(out: Path) -> dict | None:
         return json.loads((out / "report.json").read_text(encoding="utf-8")).get("sandbox")
     except (OSError, ValueError):
         return None
-
-
-def _with_instructor_note(data: dict, note: str) -> dict:
-    """``data`` with a 0-point test only the instructor sees."""
-    data.setdefault("tests", []).append({
-        "name": "Autograder (instructor only)", "score": 0, "max_score": 0,
-        "status": "passed", "output": note, "output_format": "text", "visibility": "hidden"})
-    return data
 
 
 def main(argv: list[str] | None = None) -> int:

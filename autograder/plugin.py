@@ -14,6 +14,10 @@
 
 Per-test facts (student, part, max score, name) go in ``user_properties``, so the raw
 pytest-json-report record carries everything the format converters need.
+
+A failure of the grader's own side for one student (a fixture that raises, a writer that
+fails) is that student's 0, with the trace in a test only the instructor sees; the other
+students of the batch are graded on.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
+import traceback
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +37,13 @@ import numpy as np
 import pytest
 
 from autograder.config import KIT_ROOT, Assignment
-from autograder.formats.gradescope import write_results
-from autograder.loader import Submission, SubmissionError, read_cells
+from autograder.formats.gradescope import (
+    GRADER_FAILED,
+    failure_results,
+    write_data,
+    write_results,
+)
+from autograder.loader import Submission, SubmissionError, read_cells, read_submission
 from autograder.modules import load_module
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.host import SandboxUnavailable, open_host
@@ -99,6 +110,7 @@ class GradingPlugin:
         self._tests: dict[str, list[dict]] = defaultdict(list)
         self._notes: dict[str, list[str]] = defaultdict(list)  # failed cells, per student
         self._sandboxes: dict[str, Sandbox] = {}  # each student's child, while it runs
+        self._failed: dict[str, str] = {}  # the grader's own failure on a student: its trace
 
     # -- hooks
 
@@ -167,45 +179,72 @@ class GradingPlugin:
         student = self._student_of.get(report.nodeid)
         if student is None:
             return
-        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-            self._tests[student].append(_test_record(report))
+        try:
+            if report.when != "call" and report.failed:  # a fixture (the grader's) failed
+                self._failed.setdefault(student, f"{report.nodeid} ({report.when}):\n"
+                                                 f"{report.longreprtext}")
+            if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+                self._tests[student].append(_test_record(report))
+        except Exception:  # noqa: BLE001 - the grader failed on this student alone
+            self._failed.setdefault(student, traceback.format_exc())
         if report.when == "teardown":
             self._left[student] -= 1
             if self._left[student] == 0:
-                sandbox = self._sandboxes.pop(student, None)
-                if sandbox is not None:  # every process of the submission is gone first
-                    sandbox.close()
-                write_results(self.out / student, self._tests.pop(student), self.assignment,
-                              self._notes.pop(student, []))
+                self._finish(student)
+
+    def _finish(self, student: str) -> None:
+        """Write the student's results once every process of their submission is gone; if
+        the grader failed on them, their 0 and the trace."""
+        sandbox = self._sandboxes.pop(student, None)
+        if sandbox is not None:
+            sandbox.close()
+        tests, notes = self._tests.pop(student, []), self._notes.pop(student, [])
+        trace = self._failed.pop(student, None)
+        if trace is None:
+            try:
+                write_results(self.out / student, tests, self.assignment, notes)
+                return
+            except Exception:  # noqa: BLE001 - e.g. a text no writer could take
+                trace = traceback.format_exc()
+        write_data(self.out / student, failure_results(self.assignment, trace))
 
     # -- fixtures
 
     @pytest.fixture(scope="session")
     def submission(self, request: pytest.FixtureRequest) -> Iterator[StudentCode]:
         sub: Submission = request.param
+        with ExitStack() as stack:
+            try:
+                code = self._student_code(sub, stack)
+            except Exception:  # noqa: BLE001 - the grader failed on this student alone
+                self._failed.setdefault(sub.student, traceback.format_exc())
+                code = StudentCode(sub.student, None, GRADER_FAILED)
+            yield code
+
+    def _student_code(self, sub: Submission, stack: ExitStack) -> StudentCode:
+        """The student's code loaded in a sandbox (closed with ``stack``), or why not."""
         try:
             cells = read_cells(sub.path)
         except SubmissionError as err:
-            yield StudentCode(sub.student, None, f"the submission could not be read: {err}")
-            return
+            return StudentCode(sub.student, None, f"the submission could not be read: {err}")
         files = [self.assignment.folder / f for f in self.assignment.support_files]
         own = len(cells)
         driver = self.assignment.driver
         if driver is not None:  # the assignment's code that turns objects into numbers
             cells.append(driver.read_text(encoding="utf-8"))
-        with Sandbox(self.zygote, cells, files, self.limits, self.assignment.importable,
-                     own if driver is not None else None) as sandbox:
-            self._sandboxes[sub.student] = sandbox
-            try:
-                sandbox.start()
-            except Exception as err:  # noqa: BLE001 - the child is untrusted; say why
-                yield StudentCode(sub.student, None, f"the submission could not be run: {err}")
-                return
-            self._notes[sub.student] = [
-                f"cell {c.index + 1} failed: {c.error}" if c.index < own else
-                f"the assignment's driver ({driver.name}) failed after your cells: {c.error}"
-                for c in sandbox.cell_reports if not c.ok]
-            yield StudentCode(sub.student, sandbox)
+        sandbox = stack.enter_context(Sandbox(
+            self.zygote, cells, files, self.limits, self.assignment.importable,
+            own if driver is not None else None))
+        self._sandboxes[sub.student] = sandbox
+        try:
+            sandbox.start()
+        except Exception as err:  # noqa: BLE001 - the child is untrusted; say why
+            return StudentCode(sub.student, None, f"the submission could not be run: {err}")
+        self._notes[sub.student] = [
+            f"cell {c.index + 1} failed: {c.error}" if c.index < own else
+            f"the assignment's driver ({driver.name}) failed after your cells: {c.error}"
+            for c in sandbox.cell_reports if not c.ok]
+        return StudentCode(sub.student, sandbox)
 
     @pytest.fixture
     def grading(self, request: pytest.FixtureRequest) -> Grading:
@@ -232,7 +271,7 @@ def hidden_folders(reference: Path, out: Path, submissions: list[Submission]) ->
     every top-level folder that is not the system's (/home, /root, /work, /opt, /srv, ...:
     another checkout of the kit, or of its reference, may be anywhere there). Python's own
     folders inside them are put back by the child; /tmp gets its own scratch tmpfs."""
-    folders = {s.path.resolve().parent for s in submissions}
+    folders = {s.path.parent.resolve() for s in submissions}  # a link: its own folder
     siblings = Counter(f.parent for f in folders)  # students' own folders: hide their parent
     folders = {f.parent if siblings[f.parent] > 1 and f.parent != f.parent.parent else f
                for f in folders}
@@ -251,8 +290,8 @@ def secret_paths(assignment: Assignment, reference: Path, out: Path) -> list[Pat
 def _digest(path: Path) -> int:
     """64 bits of the SHA-256 of a submission file (0 when it cannot be read)."""
     try:
-        return int.from_bytes(hashlib.sha256(path.read_bytes()).digest()[:8], "big")
-    except OSError:
+        return int.from_bytes(hashlib.sha256(read_submission(path)).digest()[:8], "big")
+    except SubmissionError:
         return 0
 
 

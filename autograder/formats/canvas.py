@@ -16,6 +16,7 @@ from pathlib import Path
 
 from autograder.config import Assignment
 from autograder.formats.atomic import write_atomic
+from autograder.formats.csv_cell import safe_row
 from autograder.formats.roster import ClassRow
 from autograder.usage import Misuse
 
@@ -60,12 +61,13 @@ def canvas_csv(rows: list[ClassRow], results: dict[str, dict], assignment: Assig
     quote or a line break; lines end in CRLF)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow([*HEADER, title])
-    writer.writerow(["Points Possible", *[""] * (len(HEADER) - 1),
-                     f"{assignment.total_points:g}"])
+    writer.writerow(safe_row([*HEADER, title]))
+    writer.writerow(safe_row(["Points Possible", *[""] * (len(HEADER) - 1),
+                              f"{assignment.total_points:g}"]))
     for row in rows:
         data = results.get(row.submission) if row.submission else None
-        writer.writerow([*_who(row), "" if data is None else f"{float(data['score']):g}"])
+        writer.writerow(safe_row([*_who(row),
+                                  "" if data is None else f"{float(data['score']):g}"]))
     return buf.getvalue()
 
 

@@ -86,6 +86,8 @@ def check_stats(all_results: dict[str, dict]) -> dict[str, CheckStat]:
     for data in all_results.values():
         verdicts: dict[str, bool] = {}
         for entry in data.get("tests", []):
+            if entry.get("visibility") == "hidden":  # the instructor's note, not a check
+                continue
             name = str(entry.get("name", ""))
             tags = entry.get("tags") or [""]
             parts.setdefault(name, (str(tags[0]), float(entry.get("max_score", 0.0))))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from autograder.config import Assignment
 from autograder.formats.atomic import write_atomic
+from autograder.formats.csv_cell import safe_row
 from autograder.formats.gradescope import RESULTS_NAME, part_scores
 
 
@@ -24,11 +25,11 @@ def grades_csv(all_results: dict[str, dict], assignment: Assignment) -> str:
     """The CSV text: ``student, <part>..., total, max_score``."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", *assignment.points, "total", "max_score"])
+    writer.writerow(safe_row(["student", *assignment.points, "total", "max_score"]))
     for student, data in sorted(all_results.items()):
         parts = part_scores(data.get("tests", []), assignment)
-        writer.writerow([student, *(f"{v:g}" for v in parts.values()),
-                         f"{float(data['score']):g}", f"{assignment.total_points:g}"])
+        writer.writerow(safe_row([student, *(f"{v:g}" for v in parts.values()),
+                                  f"{float(data['score']):g}", f"{assignment.total_points:g}"]))
     return buf.getvalue()
 
 

@@ -12,8 +12,10 @@ from pathlib import Path
 from autograder.config import Assignment
 from autograder.formats.atomic import write_atomic
 from autograder.formats.feedback_md import FEEDBACK_NAME, feedback_markdown
+from autograder.text import safe_text
 
 RESULTS_NAME = "results.json"
+GRADER_FAILED = "the grader failed on this submission; the course staff were told"
 
 
 def properties(test: dict) -> dict:
@@ -79,11 +81,31 @@ def part_scores(entries: list[dict], assignment: Assignment) -> dict[str, float]
     return {part: round(score, 6) for part, score in scores.items()}  # round the sums only
 
 
+def with_instructor_note(data: dict, note: str) -> dict:
+    """``data`` with a 0-point test only the instructor sees."""
+    data.setdefault("tests", []).append({
+        "name": "Autograder (instructor only)", "score": 0, "max_score": 0,
+        "status": "passed", "output": note, "output_format": "text", "visibility": "hidden"})
+    return data
+
+
+def failure_results(assignment: Assignment, trace: str) -> dict:
+    """The results of a student the grader itself failed on: 0, the student told so, and
+    the trace in a test only the instructor sees."""
+    return with_instructor_note(results([], assignment, [GRADER_FAILED]),
+                                safe_text(trace, 20_000))
+
+
 def write_results(folder: Path, tests: list[dict], assignment: Assignment,
                   notes: list[str] | None = None) -> dict:
     """Write ``folder/feedback.md`` and then ``folder/results.json`` (the mark that the
     student is graded), each atomically, and return the results."""
-    data = results(tests, assignment, notes)
+    return write_data(folder, results(tests, assignment, notes))
+
+
+def write_data(folder: Path, data: dict) -> dict:
+    """Write the results object ``data`` as ``folder/feedback.md`` and then
+    ``folder/results.json``."""
     write_atomic(folder / FEEDBACK_NAME, data["output"])
     write_atomic(folder / RESULTS_NAME, json.dumps(data, indent=2) + "\n")
     return data

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from autograder.config import Assignment
 from autograder.formats.atomic import write_atomic
+from autograder.formats.csv_cell import safe_row
 from autograder.formats.gradescope import RESULTS_NAME, part_scores
 from autograder.usage import Misuse
 
@@ -161,8 +162,8 @@ def class_csv(rows: list[ClassRow], results: dict[str, dict], assignment: Assign
     name and username for a submission not on the roster."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["identifier", "name", "github_username", "submission",
-                     *assignment.points, "total", "max_score"])
+    writer.writerow(safe_row(["identifier", "name", "github_username", "submission",
+                              *assignment.points, "total", "max_score"]))
     for row in rows:
         who = row.student or Student("")
         data = results.get(row.submission) if row.submission else None
@@ -171,8 +172,8 @@ def class_csv(rows: list[ClassRow], results: dict[str, dict], assignment: Assign
         else:
             parts = part_scores(data.get("tests", []), assignment)
             scores = [*(f"{v:g}" for v in parts.values()), f"{float(data['score']):g}"]
-        writer.writerow([who.identifier, who.name, who.github_username, row.submission or "",
-                         *scores, f"{assignment.total_points:g}"])
+        writer.writerow(safe_row([who.identifier, who.name, who.github_username,
+                                  row.submission or "", *scores, f"{assignment.total_points:g}"]))
     return buf.getvalue()
 
 

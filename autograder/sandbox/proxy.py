@@ -24,6 +24,7 @@ import numpy as np
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.links import HEADER, frame
 from autograder.sandbox.zygote import Zygote
+from autograder.text import safe_data
 
 PYC_SUFFIX = f".{sys.implementation.cache_tag}.pyc"
 
@@ -297,7 +298,7 @@ class Sandbox:
             raise ChildLost("the submission broke the grader's protocol") from None
         if not isinstance(msg, dict):
             raise ChildLost("the submission broke the grader's protocol")
-        return msg
+        return safe_data(msg)  # every text of the child made safe here, once
 
     def _read(self, n: int, deadline: float) -> bytes:
         buf = bytearray()
