@@ -250,3 +250,53 @@ def test_an_ordinary_user_in_a_user_namespace_grades_as_designed(open_python):
         assert_designed_scores(out)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# user namespaces refused (Docker's current profile refuses unshare): no scratch tmpfs
+NO_USERNS = """
+import errno, os, sys
+import pyseccomp as sc
+rules = sc.SyscallFilter(sc.ALLOW)
+rules.add_rule(sc.ERRNO(errno.EPERM), "unshare")
+rules.load()
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+DISK_PROBE = """
+import json
+from autograder.sandbox import Limits, Sandbox
+from autograder.sandbox.host import open_host
+CELL = '''
+import os
+def fill(x):
+    n = 0
+    while True:
+        with open(f"junk{n}", "wb") as f:
+            f.write(os.urandom(1 << 20) * 4)
+        n += 1
+def one(x):
+    return x
+'''
+host = open_host(tier="unprivileged", allow_process=False)
+limits = Limits(scratch_bytes=16 << 20, file_bytes=4 << 20, call_seconds=20)
+with Sandbox(host, [CELL], [], limits) as sandbox:
+    sandbox.start()
+    fill = sandbox.call("fill", [0.0])
+    one = sandbox.call("one", [2.0])
+    print(json.dumps([host.host["netns"], fill.error, one.value.tolist()]))
+host.close()
+"""
+
+
+@ROOT_AND_SETPRIV
+def test_a_child_without_a_scratch_tmpfs_cannot_fill_the_disk():
+    """Docker's current profile: no user namespace, so the working folder is on the host's
+    disk. The grader measures it while it waits: past scratch_bytes the child is lost, the
+    call fails with the reason, and the next call runs in a fresh child."""
+    run = subprocess.run(as_docker_root([sys.executable, "-c", NO_USERNS, sys.executable, "-c",
+                                         DISK_PROBE]), cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    netns, error, one = json.loads(run.stdout)
+    assert netns is False
+    assert "wrote more than 16 MB to disk" in error
+    assert one == [2.0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import py_compile
 import shutil
 import sys
@@ -105,6 +106,27 @@ def decode(raw: object, limit: int = 1_000_000, depth: int = 0) -> object:
     if not all(type(v) in (int, float) for v in data):
         raise ValueError("malformed answer")
     return np.asarray(data, dtype=np.float64).reshape(shape)
+
+
+DISK_POLL = 0.2  # seconds between two measures of a child's working folder
+
+
+def disk_use(folder: Path | None, limit: int, entries: int = 4096) -> int | float:
+    """Bytes on disk under ``folder`` (its blocks), links not followed; past ``entries``
+    files or ``limit`` bytes the count stops (inf: too many files to be honest scratch)."""
+    total, seen = 0, 0
+    for top, dirs, files in os.walk(folder or "/nonexistent"):
+        for name in dirs + files:
+            seen += 1
+            if seen > entries:
+                return math.inf
+            try:
+                total += os.lstat(os.path.join(top, name)).st_blocks * 512
+            except OSError:
+                pass
+            if total > limit:
+                return total
+    return total
 
 
 class Sandbox:
@@ -301,10 +323,20 @@ class Sandbox:
         return safe_data(msg)  # every text of the child made safe here, once
 
     def _read(self, n: int, deadline: float) -> bytes:
+        """``n`` bytes from the child by ``deadline``. Where the child has no scratch tmpfs of
+        its own, its working folder is measured every DISK_POLL s meanwhile: one that grows
+        past ``scratch_bytes`` loses the child, so no tier lets it fill the grader's disk."""
         buf = bytearray()
+        watch = self.zygote.tier != "namespaces"
         while len(buf) < n:
+            wait = deadline - time.monotonic()
             chunk = self._sock.recv_within(min(n - len(buf), 1 << 20),
-                                           deadline - time.monotonic())
+                                           min(wait, DISK_POLL) if watch else wait)
+            if chunk is None and watch and time.monotonic() < deadline:
+                if disk_use(self._workdir, self.limits.scratch_bytes) > self.limits.scratch_bytes:
+                    raise ChildLost(f"wrote more than {self.limits.scratch_bytes >> 20} MB "
+                                    "to disk, its limit")
+                continue
             if chunk is None:
                 raise ChildLost(f"ran past its time limit ({self._limit_text()})")
             if not chunk:
