@@ -11,6 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text  # a student's name is shown as it is, never read as markup
 
 from autograder.config import (
     KIT_ROOT,
@@ -245,11 +246,11 @@ def _print_table(console: Console, assignment, out: Path, students: list[str], g
     for student in students:
         data = results.get(student)
         if data is None:
-            table.add_row(student, *["-"] * (len(assignment.points) + 1))
+            table.add_row(Text(student), *["-"] * (len(assignment.points) + 1))
             continue
         parts = part_scores(data["tests"], assignment)
         totals.append(float(data["score"]))
-        table.add_row(student, *(f"{v:g}" for v in parts.values()), f"{data['score']:g}")
+        table.add_row(Text(student), *(f"{v:g}" for v in parts.values()), f"{data['score']:g}")
     console.print(table)
     mean = sum(totals) / len(totals) if totals else 0.0
     full = sum(t >= assignment.total_points - 1e-9 for t in totals)

@@ -55,6 +55,7 @@ HOSTILE = {
     "+cmd": (TWO, ""),
     "-x": (TWO, ""),
     "@sum": (TWO, ""),
+    "[red]x": (TWO, ""),  # rich markup: the summary table shows it as it is
 }
 if IS_ROOT:
     HOSTILE["null"] = (ZERO, "not a regular file (a character device)")
@@ -93,6 +94,7 @@ def make_class(folder: Path) -> None:
     if IS_ROOT:
         os.mknod(folder / "null.py", stat.S_IFCHR | 0o666, os.makedev(1, 3))
     plots_notebook(folder / "plots.ipynb", 50)
+    shutil.copy(CORPUS / "@sum.py", folder / "[red]x.py")
 
 
 def tree(root: Path) -> set[str]:
@@ -113,6 +115,7 @@ def batch(tmp_path_factory) -> Path:
     done = grade_cli(run / "class", "--out", out, "--jobs", "2", "--seed", 1234,
                      "--roster", run / "roster.csv", "--canvas", "Backprop (123)")
     assert done.returncode == 0, done.stderr
+    assert "[red]x " in done.stdout  # the name, not a style
     written = tree(run) - before
     assert written and all(p == "out" or p.startswith("out/") for p in written), written
     return out
