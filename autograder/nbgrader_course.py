@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import os
 import textwrap
 import warnings
 from pathlib import Path
@@ -354,11 +355,15 @@ def nbgrader_submissions(db: Path, assignment: Assignment, paths: list[Path]) ->
     for path in map(Path, paths):
         if not path.is_dir():
             raise Misuse(f"{path}: with --nbgrader-db, give nbgrader's submitted/ folder")
-        for student in sorted(p for p in path.iterdir() if p.is_dir()
-                              and not p.name.startswith(".")):
-            notebook = student / assignment.name / assignment.notebook.name
-            if notebook.is_file() and student.name not in found:
-                found[student.name] = Submission(student.name, notebook)
+        for student in sorted(p for p in path.iterdir() if not p.name.startswith(".")):
+            steps = [student, student / assignment.name,
+                     student / assignment.name / assignment.notebook.name]
+            # a link on the way is graded as what it is (0, "a symbolic link"), never followed
+            link = next((s for s in steps if s.is_symlink()), None)
+            if link is None and not (student.is_dir() and os.path.lexists(steps[-1])):
+                continue
+            if student.name not in found:
+                found[student.name] = Submission(student.name, link or steps[-1])
     if not found:
         raise Misuse(f"no {assignment.name}/{assignment.notebook.name} in any student folder "
                      f"of {', '.join(map(str, paths))} (nbgrader's submitted/<student>/"

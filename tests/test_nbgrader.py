@@ -358,3 +358,31 @@ def test_the_hidden_test_cell_shows_the_cells_that_failed(tmp_path, monkeypatch)
     ((_, notes),) = _graded.values()
     assert len(notes) == 1 and "import torch: not allowed in this assignment" in notes[0]
     _graded.clear()
+
+
+def test_a_link_in_nbgraders_layout_is_graded_as_a_link_never_followed(course, tmp_path):
+    """submitted/<student>/<assignment>/<notebook>: a student folder, an assignment folder
+    or a notebook that is a symbolic link is that student's submission as it is (read as a
+    link: 0 with the reason), never the file it points to."""
+    from autograder.config import load_assignment
+    from autograder.loader import SubmissionError, read_cells
+    from autograder.nbgrader_course import nbgrader_submissions
+
+    submitted = tmp_path / "submitted"
+    real = course / "submitted" / "alice" / "backprop"
+    shutil.copytree(real, submitted / "alice" / "backprop")
+    (submitted / "mallory").symlink_to(submitted / "alice", target_is_directory=True)
+    (submitted / "oscar").mkdir()
+    (submitted / "oscar" / "backprop").symlink_to(real, target_is_directory=True)
+    (submitted / "trent" / "backprop").mkdir(parents=True)
+    (submitted / "trent" / "backprop" / "backprop.ipynb").symlink_to(
+        ROOT / "assignments" / "backprop" / "hidden" / "backprop.py")
+    found = {s.student: s.path for s in nbgrader_submissions(
+        course / "gradebook.db", load_assignment("backprop"), [submitted])}
+    assert found == {"alice": submitted / "alice" / "backprop" / "backprop.ipynb",
+                     "mallory": submitted / "mallory",
+                     "oscar": submitted / "oscar" / "backprop",
+                     "trent": submitted / "trent" / "backprop" / "backprop.ipynb"}
+    for student in ("mallory", "oscar", "trent"):
+        with pytest.raises(SubmissionError, match="a symbolic link, not a file"):
+            read_cells(found[student])
