@@ -24,11 +24,20 @@ DOCKER_CAPS = ("-all,+chown,+dac_override,+fsetid,+fowner,+mknod,+net_raw,+setgi
                "+setfcap,+setpcap,+net_bind_service,+sys_chroot,+kill,+audit_write")
 USER = 65534  # nobody: owns nothing here
 HAS_SETPRIV = shutil.which("setpriv") is not None
+PROFILES = {tag: Path(__file__).with_name("seccomp_profiles") / f"docker-seccomp-{tag}.json"
+            for tag in ("v28.5.2", "v20.10.17")}  # moby's default profiles at two tags
 
 
 def as_docker_root(cmd: list[str]) -> list[str]:
     """``cmd`` as root with Docker's default capability set (no CAP_SYS_ADMIN)."""
     return ["setpriv", "--bounding-set", DOCKER_CAPS, *cmd]
+
+
+def as_docker(cmd: list[str], profile: Path) -> list[str]:
+    """``cmd`` as root in a Docker container: the seccomp ``profile`` (moby's JSON) applied as
+    runc applies it, Docker's capability set, nothing inheritable (tests/docker_seccomp.py)."""
+    return [sys.executable, str(Path(__file__).with_name("docker_seccomp.py")), str(profile),
+            *cmd]
 
 
 def as_user(cmd: list[str], uid: int = USER) -> list[str]:
