@@ -12,12 +12,15 @@ makes a venv there that sees the test venv's packages (the kit, numpy, pytest, .
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import os
 import shutil
 import site
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 DOCKER_CAPS = ("-all,+chown,+dac_override,+fsetid,+fowner,+mknod,+net_raw,+setgid,+setuid,"
@@ -92,4 +95,24 @@ def user_python(folder: Path) -> Path:
         f"import site; site.addsitedir({packages!r})\n")
     for path in [folder, *folder.rglob("*")]:
         path.chmod(path.stat().st_mode | 0o005 | (0o010 if path.is_dir() else 0))
+    return venv / "bin" / "python"
+
+
+def kit_venv(python: Path) -> Path:
+    """A venv of ``python`` (another interpreter, Debian's say) with the kit installed
+    (editable) by pip from this machine's indexes, in an open folder under /tmp that later
+    sessions reuse (one per checkout, interpreter and pyproject.toml): its python."""
+    root = Path(__file__).resolve().parents[1]
+    key = hashlib.sha256(b"\0".join([str(root).encode(), str(python).encode(),
+                                      (root / "pyproject.toml").read_bytes()])).hexdigest()
+    venv = Path(tempfile.gettempdir(), f"backprop-kit-sysvenv-{key[:16]}")
+    with open(f"{venv}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one session builds it, the others wait
+        if not (venv / "installed").exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            for cmd in ([str(python), "-m", "venv", str(venv)],
+                        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-e",
+                         str(root)]):
+                subprocess.run(cmd, check=True, capture_output=True, text=True, umask=0o022)
+            (venv / "installed").touch()
     return venv / "bin" / "python"
