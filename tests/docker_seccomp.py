@@ -84,7 +84,7 @@ def runc_filter(profile: dict) -> tuple[sc.SyscallFilter, list[int], list[str]]:
     arches = [getattr(sc.Arch, name.removeprefix("SCMP_ARCH_"))
               for name in architectures(profile)]
     for arch in arches:
-        if not rules.exist_arch(arch):  # pyseccomp's name: True when the arch is absent
+        if not rules.exist_arch(arch):  # the native one is there from the start
             rules.add_arch(arch)
     entries = [e for e in profile["syscalls"] if applies(e)]
     if sum(len(e["names"]) for e in entries) > 32:
@@ -92,9 +92,10 @@ def runc_filter(profile: dict) -> tuple[sc.SyscallFilter, list[int], list[str]]:
     rules.set_attr(sc.Attr.CTL_NNP, 0)
     for entry in entries:
         act = action(entry["action"], entry.get("errnoRet"))
+        conditions = entry.get("args") or []
         args = [sc.Arg(a["index"], OPS[a["op"]], a["value"], a.get("valueTwo", 0))
-                for a in entry.get("args") or []]
-        shared = any(n > 1 for n in Counter(a["index"] for a in entry.get("args") or []).values())
+                for a in conditions]
+        shared = any(n > 1 for n in Counter(a["index"] for a in conditions).values())
         for name in entry["names"]:
             number = sc.resolve_syscall(sc.Arch.NATIVE, name)
             if act == default or number == -1:  # -1: __NR_SCMP_ERROR, unknown here
