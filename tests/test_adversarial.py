@@ -30,9 +30,9 @@ import pytest
 from generated import stale
 from hosts import (
     HAS_SETPRIV,
-    OLD_DOCKER,
+    PROFILES,
     USER,
-    as_docker_root,
+    as_docker,
     as_user,
     private,
     reachable,
@@ -69,7 +69,8 @@ EXPECT = {p.stem: read_toml(CORPUS / f"{p.stem}.expect.toml") for p in SUBMISSIO
 ALL_TIERS = ["namespaces", "unprivileged", "uid", "process"]
 CHILD_SCRIPT = str(ROOT / "autograder" / "sandbox" / "child.py")
 # host -> the tier it must get; as root every host is simulated, as a user only its own
-# "old-docker": Docker before 20.10.18 (no Landlock, no unshare), Python open to all
+# "old-docker": Docker before 20.10.18 (its seccomp profile: no Landlock, no unshare),
+# Python open to all
 HOSTS = {"root": "namespaces", "docker": "unprivileged", "user": "unprivileged",
          "old-docker": "uid", "process": "process"}
 
@@ -303,9 +304,9 @@ def batch(request) -> Batch:
     (out / "earlier" / "results.json").write_text(json.dumps({"score": 3.0, "tests": []}))
     python, prefix, uid = sys.executable, [], os.geteuid()
     if host == "docker":
-        prefix = as_docker_root([])
+        prefix = as_docker([], PROFILES["v28.5.2"])
     elif host == "old-docker":  # the uid tier: file modes are its wall, as setup.sh makes them
-        python, prefix = str(user_python(tmp)), as_docker_root([sys.executable, "-c", OLD_DOCKER])
+        python, prefix = str(user_python(tmp)), as_docker([], PROFILES["v20.10.17"])
         closed = private([REFERENCE.parent.parent / a / "hidden" for a in ("backprop", "autodiff")]
                          + [CORPUS, out])
         closed.__enter__()

@@ -19,7 +19,16 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hosts import HAS_SETPRIV, USER, as_docker_root, as_user, reachable, user_python
+from hosts import (
+    HAS_SETPRIV,
+    PROFILES,
+    USER,
+    as_docker,
+    as_docker_root,
+    as_user,
+    reachable,
+    user_python,
+)
 from test_grade import EXAMPLE_SCORES, PARTS
 
 from autograder.sandbox import Limits, Sandbox
@@ -56,7 +65,7 @@ def run_host(host: str, args: list[str], workspace: Path) -> subprocess.Complete
     """``python -m autograder.cli ARGS`` on ``host``, with its output in ``workspace``."""
     python, prefix, uid = sys.executable, [], os.geteuid()
     if host == "docker":
-        prefix = as_docker_root([])
+        prefix = as_docker([], PROFILES["v28.5.2"])
     elif host == "user":
         python, prefix, uid = str(user_python(workspace / "user")), as_user([]), USER
     elif host == "bare":

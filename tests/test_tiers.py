@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from hosts import (
     HAS_SETPRIV,
-    OLD_DOCKER,
+    PROFILES,
     USER,
+    as_docker,
     as_docker_root,
     as_user,
     private,
@@ -119,10 +120,11 @@ def test_the_uid_drop_and_a_user_namespace_work_together(open_python, tmp_path):
 
 @ROOT_AND_SETPRIV
 def test_a_container_without_landlock_or_unshare_grades_on_the_uid_tier(open_python, tmp_path):
-    """Docker before 20.10.18: no Landlock, no namespaces, but root's set-uid. With the
+    """Docker before 20.10.18 (its real profile, tests/docker_seccomp.py): no Landlock, no
+    namespaces, but root's set-uid. With the
     hidden folders private (as setup.sh makes them) the uid tier grades as designed."""
     with private(HIDDEN):
-        run = grade(as_docker_root([sys.executable, "-c", OLD_DOCKER]), open_python,
+        run = grade(as_docker([], PROFILES["v20.10.17"]), open_python,
                     tmp_path / "out")
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Sandbox: uid (set-uid to an unused uid, seccomp)" in run.stdout
@@ -136,7 +138,7 @@ def test_the_uid_tier_refuses_a_reference_others_can_read(open_python, tmp_path)
     """File modes are the uid tier's only wall: its canary tries the hidden folder itself,
     every configuration of the tier fails on it, and grade refuses with one line that says
     what to do; nothing is graded."""
-    run = grade(as_docker_root([sys.executable, "-c", OLD_DOCKER]), open_python,
+    run = grade(as_docker([], PROFILES["v20.10.17"]), open_python,
                 tmp_path / "out")
     assert run.returncode == 1
     (line,) = run.stderr.strip().splitlines()
@@ -179,8 +181,8 @@ def test_a_configuration_whose_canary_fails_gives_way_to_the_next(open_python):
 def test_doctor_says_when_only_a_readable_reference_stands_in_the_way(open_python):
     """doctor proves what grade would: its canary tries every assignment's hidden folder,
     and says which configuration failed on which file, and what grade will do."""
-    run = subprocess.run(as_docker_root([sys.executable, "-c", OLD_DOCKER, open_python, "-m",
-                                         "autograder.cli", "doctor"]),
+    run = subprocess.run(as_docker([open_python, "-m", "autograder.cli", "doctor"],
+                                   PROFILES["v20.10.17"]),
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     text = " ".join(run.stdout.split())
@@ -252,15 +254,6 @@ def test_an_ordinary_user_in_a_user_namespace_grades_as_designed(open_python):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-# user namespaces refused (Docker's current profile refuses unshare): no scratch tmpfs
-NO_USERNS = """
-import errno, os, sys
-import pyseccomp as sc
-rules = sc.SyscallFilter(sc.ALLOW)
-rules.add_rule(sc.ERRNO(errno.EPERM), "unshare")
-rules.load()
-os.execv(sys.argv[1], sys.argv[1:])
-"""
 DISK_PROBE = """
 import json
 from autograder.sandbox import Limits, Sandbox
@@ -289,12 +282,11 @@ host.close()
 
 @ROOT_AND_SETPRIV
 def test_a_child_without_a_scratch_tmpfs_cannot_fill_the_disk():
-    """Docker's current profile: no user namespace, so the working folder is on the host's
-    disk. The grader measures it while it waits: past scratch_bytes the child is lost, the
-    call fails with the reason, and the next call runs in a fresh child."""
-    run = subprocess.run(as_docker_root([sys.executable, "-c", NO_USERNS, sys.executable, "-c",
-                                         DISK_PROBE]), cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    """Docker's current profile refuses unshare: no user namespace, so the working folder is
+    on the host's disk. The grader measures it while it waits: past scratch_bytes the child
+    is lost, the call fails with the reason, and the next call runs in a fresh child."""
+    run = subprocess.run(as_docker([sys.executable, "-c", DISK_PROBE], PROFILES["v28.5.2"]),
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     netns, error, one = json.loads(run.stdout)
     assert netns is False
