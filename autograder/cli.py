@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -21,10 +23,13 @@ from autograder.config import (
     read_seed,
 )
 from autograder.formats.grades_csv import read_all_results
-from autograder.formats.gradescope import RESULTS_NAME, part_scores
-from autograder.grade import Batch, GradingFailed, pending, run_batch
+from autograder.formats.gradescope import part_scores
+from autograder.grade import Batch, run_batch
 from autograder.loader import discover
+from autograder.out_lock import FolderRefused, own_folder
 from autograder.plugin import hidden_folders
+from autograder.pool import Stopped
+from autograder.progress_lines import LineProgress
 from autograder.sandbox.host import (
     CHOICES,
     NOT_PROTECTED,
@@ -34,6 +39,8 @@ from autograder.sandbox.host import (
     stops,
 )
 from autograder.usage import Misuse
+
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the host's, said in one line
 
 
 def _seed(args: argparse.Namespace, reference: Path) -> int:
@@ -56,6 +63,7 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     ``OUT/<assignment>/`` when the kit has several)."""
     if args.jobs < 1:
         raise Misuse("--jobs must be at least 1")
+    signal.signal(signal.SIGTERM, _stop)  # like Ctrl-C: stop the workers, keep what is graded
     try:
         if args.nbgrader_db and args.assignment is None:
             if not args.paths:
@@ -81,7 +89,13 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     for assignment in chosen:
         out = Path(args.out) / assignment.name if len(chosen) > 1 else Path(args.out)
         codes.append(_grade(args, console, assignment, out))
+        if codes[-1] > 128:  # stopped by a signal: not the next assignment either
+            break
     return max(codes)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
 
 
 def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
@@ -89,7 +103,7 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     reference = Path(args.reference or assignment.hidden).resolve()
     if not (reference / ORACLE_NAME).is_file():
         raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
-    from autograder.formats.roster import class_list, graded_students, read_roster
+    from autograder.formats.roster import read_roster
 
     roster = read_roster(Path(args.roster)) if args.roster else None
     paths = [Path(p) for p in args.paths] or [assignment.examples]
@@ -103,6 +117,24 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
         submissions = discover(paths, assignment.notebook.name)
     if not submissions:
         raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
+    try:
+        with own_folder(out):
+            return _grade_owned(args, console, assignment, out, reference, submissions, roster)
+    except FolderRefused as err:
+        raise Misuse(str(err)) from None
+    except OSError as err:
+        if err.errno not in DISK_ERRORS:
+            raise
+        print(f"autograder: error: {err.filename or out}: {err.strerror}; what was graded is "
+              "kept: run the same command again once the disk is fixed", file=sys.stderr)
+        return 1
+
+
+def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignment, out: Path,
+                 reference: Path, submissions: list, roster: list | None) -> int:
+    """Grade into ``out``, which this run holds."""
+    from autograder.formats.roster import class_list, graded_students
+
     rows = None  # the class list, matched before grading: an ambiguous match grades nothing
     if roster is not None or args.canvas is not None:
         rows = class_list(roster, graded_students(out) | {s.student for s in submissions})
@@ -114,25 +146,37 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
               file=sys.stderr)
     batch = Batch(assignment, reference, submissions, out, _seed(args, reference), args.jobs,
                   args.regrade, sandbox=host["tier"], host=host)
+    lines = None if console.is_terminal else LineProgress()
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as bar:
         task = bar.add_task("grading", total=None)
-        todo, failed = pending(batch), ""
-        try:
-            run_batch(batch, lambda done, total: bar.update(task, completed=done, total=total))
-        except GradingFailed as err:
-            failed = str(err)
-    graded = [s for s in todo if (out / s.student / RESULTS_NAME).exists()]
-    _print_table(console, assignment, out, [s.student for s in submissions], len(graded))
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            if lines is not None:
+                lines(done, total)
+
+        outcome = run_batch(batch, progress)
+    _print_table(console, assignment, out, [s.student for s in submissions],
+                 len(outcome.graded))
     console.print(f"Sandbox: {describe_tier(host)}.")
+    if outcome.stopped is not None:
+        name = signal.Signals(outcome.stopped).name
+        print(f"autograder: stopped by {name}: {len(outcome.graded)} graded now, kept with "
+              f"grades.csv and report.json for everyone graded; run the same command again "
+              "to grade the rest.", file=sys.stderr)
+        return 128 + outcome.stopped
     if rows is not None:
         _write_class(console, args, assignment, out, rows)
     if args.nbgrader_db:
         from autograder.nbgrader_course import report_to_gradebook
         report_to_gradebook(console, Path(args.nbgrader_db), assignment, out, submissions)
-    if failed:
-        print(f"autograder: error: {failed}", file=sys.stderr)
+    if outcome.failures:
+        missing = [s.student for s in outcome.ungraded]
+        print(f"autograder: error: {len(outcome.failures)} grading worker(s) failed, "
+              f"{len(missing)} submission(s) not graded ({', '.join(missing[:5])}"
+              f"{', ...' if len(missing) > 5 else ''}): {outcome.failures[0]}", file=sys.stderr)
         return 1
     return 0
 
@@ -384,6 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     except Misuse as err:
         print(f"autograder: error: {err}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, Stopped) as stop:
+        signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
+        print(f"autograder: stopped by {signal.Signals(signum).name}.", file=sys.stderr)
+        return 128 + signum
 
 
 if __name__ == "__main__":
