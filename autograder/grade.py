@@ -1,7 +1,8 @@
 """``autograder grade``: a whole class, in parallel workers, into Gradescope JSON and a CSV.
 
 Submissions are dealt round-robin to ``--jobs`` workers (each one pytest run with its own
-zygote; ``autograder/pool.py`` watches and restarts them). Each student's results.json and
+zygote; ``autograder/pool.py`` watches and restarts them; their temporary files live in one
+folder of the batch's, removed at its end). Each student's results.json and
 their own pytest-json-report record are written atomically as soon as they are graded; a
 re-run skips students already graded unless ``--regrade`` (which replaces each student's
 files as they are graded again, never deleting first). Every run, even one stopped by a
@@ -11,10 +12,12 @@ report ``report.html`` (every results.json) from all the students in the output 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -33,6 +36,8 @@ from autograder.formats.report import (
 from autograder.loader import Submission
 from autograder.pool import Outcome, Pool
 from autograder.sandbox.limits import Limits
+
+ROOM_BYTES = 256 * 1024  # free space in DIR below which a worker's death is the disk's fault
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,10 @@ def run_batch(batch: Batch, progress=None) -> Outcome:
     for stale in batch.out.glob("**/.*.tmp"):  # a write_atomic cut short by a killed run
         stale.unlink(missing_ok=True)
     give_up = partial(_give_up, batch.out)
-    outcome = Pool(partial(_start, batch), batch.jobs, give_up, progress).run(todo)
+    with tempfile.TemporaryDirectory(prefix="autograder-scratch-") as scratch:
+        os.chmod(scratch, 0o711)  # a child with a uid of its own reaches its folder inside
+        outcome = Pool(partial(_start, batch, scratch), batch.jobs, give_up,
+                       partial(check_room, batch.out), progress).run(todo)
     write_outputs(batch, graded_now=bool(outcome.graded))
     return outcome
 
@@ -102,12 +110,23 @@ def _read(path: Path) -> dict | None:
         return None
 
 
+def check_room(out: Path) -> None:
+    """OSError (EROFS, ENOSPC) when ``out`` is read-only or nearly full: why workers die."""
+    disk = os.statvfs(out)
+    if disk.f_flag & os.ST_RDONLY:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(out))
+    if disk.f_bavail * disk.f_frsize < ROOM_BYTES:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out))
+
+
 def _give_up(out: Path, sub: Submission, trace: str) -> None:
     write_failed(out / sub.student, sub.student, trace)
 
 
-def _start(batch: Batch, shard: list[Submission], channel: int, output: int
+def _start(batch: Batch, scratch: str, shard: list[Submission], channel: int, output: int
            ) -> subprocess.Popen:
+    """A worker for ``shard``; its temporary files (the children's folders) in ``scratch``,
+    removed with the batch however the worker ends."""
     job = {
         "assignment": str(batch.assignment.folder),
         "reference": str(batch.reference),
@@ -123,7 +142,7 @@ def _start(batch: Batch, shard: list[Submission], channel: int, output: int
                               stdin=subprocess.PIPE, stdout=output, stderr=output,
                               pass_fds=(channel,), cwd=batch.reference,
                               start_new_session=True,  # a terminal's Ctrl-C is the CLI's
-                              env={**os.environ, "PYTHONHASHSEED": "0",
+                              env={**os.environ, "TMPDIR": scratch, "PYTHONHASHSEED": "0",
                                    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     worker.stdin.write(json.dumps(job).encode())
     worker.stdin.close()

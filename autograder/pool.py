@@ -6,10 +6,12 @@ stderr, one pipe) is kept as a bounded tail in memory, never in a file a child c
 When a worker dies (killed, crashed), the students it had not finished are dealt to a new
 one, the student it was grading last in the new shard (if it kills again, nobody else is
 left waiting); a student whose grading kills ``TRIES`` workers is given up (the caller
-writes the grader's 0). A worker that dies before finishing anyone and outside any student
-(a hidden check that does not import, a sandbox that cannot start) is the host's failure:
-its students are left ungraded and named. A signal stops every worker (SIGINT, then SIGKILL
-after ``STOP_SECONDS``) and the run returns with what is graded.
+writes the grader's 0). Before anyone is blamed the caller checks the host
+(``check_host`` raises OSError for a full or read-only output folder: the run ends). A
+worker that dies before finishing anyone and outside any student (a hidden check that does
+not import, a sandbox that cannot start) is the host's failure: its students are left
+ungraded and named. A signal stops every worker (SIGINT, then SIGKILL after
+``STOP_SECONDS``) and the run returns with what is graded.
 """
 
 from __future__ import annotations
@@ -79,8 +81,10 @@ class Pool:
     """Grade ``todo`` with at most ``jobs`` workers at a time."""
 
     def __init__(self, start: Start, jobs: int, give_up: Callable[[Submission, str], None],
+                 check_host: Callable[[], None],
                  progress: Callable[[int, int], None] | None = None) -> None:
-        self.start, self.jobs, self.give_up, self.progress = start, jobs, give_up, progress
+        self.start, self.jobs, self.progress = start, jobs, progress
+        self.give_up, self.check_host = give_up, check_host
         self.selector = selectors.DefaultSelector()
         self.running: list[Worker] = []
         self.queue: list[list[Submission]] = []
@@ -181,6 +185,7 @@ class Pool:
         if worker.process.returncode == 0 or (suspect is None and not worker.done):
             self._lose(left, why)  # nothing points at a student: the host's failure
             return
+        self.check_host()  # a full disk, say, is not the student's doing
         if suspect is not None:
             left.remove(suspect)
             self.charges[suspect.student] += 1

@@ -6,8 +6,8 @@ error): once to the end; once killed with
 SIGKILL when about a third is graded, then again to the end. Oracles: the uninterrupted
 run's grades.csv and results.json (byte for byte), the (inode, mtime) of each results.json
 written before the kill (graded once means never rewritten), report.json's test ids of the
-resumed run (every student once, those graded before the kill too), and /proc: every process the killed grader had started, and
-every process of its sandbox uids, is gone.
+resumed run (every student once, those graded before the kill too), and /proc: every
+process the killed grader had started, and every process of its sandbox uids, is gone.
 """
 
 from __future__ import annotations
