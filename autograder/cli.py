@@ -310,7 +310,7 @@ def cmd_answer_key(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_gradescope(args: argparse.Namespace, console: Console) -> int:
     """Build the Gradescope autograder.zip of one assignment (hidden side included)."""
-    from autograder.gradescope_package import build_package
+    from autograder.gradescope_package import PackageError, build_package
 
     try:
         assignment = load_assignment(args.assignment)
@@ -319,7 +319,14 @@ def cmd_gradescope(args: argparse.Namespace, console: Console) -> int:
     if not (assignment.hidden / ORACLE_NAME).is_file():
         raise Misuse(f"{assignment.hidden}: no hidden oracle here (a student release has no "
                      "hidden side to package)")
-    out = build_package(assignment, Path(args.out))
+    try:
+        out = build_package(assignment, Path(args.out))
+    except PackageError as err:
+        raise Misuse(str(err)) from None
+    except OSError as err:
+        print(f"autograder: error: {err.filename or args.out}: {err.strerror or err}; no zip "
+              "was written", file=sys.stderr)
+        return 1
     console.print(f"Wrote {out}: upload it as the Gradescope assignment's autograder "
                   f"({assignment.title}, {assignment.total_points:g} points). It holds the "
                   "hidden reference: never share it.")
