@@ -63,7 +63,6 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     ``OUT/<assignment>/`` when the kit has several)."""
     if args.jobs < 1:
         raise Misuse("--jobs must be at least 1")
-    signal.signal(signal.SIGTERM, _stop)  # like Ctrl-C: stop the workers, keep what is graded
     try:
         if args.nbgrader_db and args.assignment is None:
             if not args.paths:
@@ -86,11 +85,15 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
         if warning:
             print(f"autograder: warning: {warning}.", file=sys.stderr)
     codes = []
-    for assignment in chosen:
-        out = Path(args.out) / assignment.name if len(chosen) > 1 else Path(args.out)
-        codes.append(_grade(args, console, assignment, out))
-        if codes[-1] > 128:  # stopped by a signal: not the next assignment either
-            break
+    before = signal.signal(signal.SIGTERM, _stop)  # like Ctrl-C: stop, keep what is graded
+    try:
+        for assignment in chosen:
+            out = Path(args.out) / assignment.name if len(chosen) > 1 else Path(args.out)
+            codes.append(_grade(args, console, assignment, out))
+            if codes[-1] > 128:  # stopped by a signal: not the next assignment either
+                break
+    finally:
+        signal.signal(signal.SIGTERM, before)
     return max(codes)
 
 

@@ -105,9 +105,10 @@ def write_outputs(batch: Batch, graded_now: bool) -> None:
 
 def _read(path: Path) -> dict | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 def check_room(out: Path) -> None:

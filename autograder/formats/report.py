@@ -59,9 +59,11 @@ def read_student_records(out: Path) -> dict[str, dict]:
         if not (path.parent / RESULTS_NAME).is_file():
             continue  # a run stopped between the two: the student is graded again
         try:
-            found[path.parent.name] = json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        if isinstance(record, dict):
+            found[path.parent.name] = record
     return found
 
 
