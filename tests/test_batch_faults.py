@@ -65,9 +65,9 @@ def deadly(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """300 submissions of every kind in turn: enough to stop a run in the middle."""
+    """200 submissions of every kind in turn: enough to stop a run in the middle."""
     folder = tmp_path_factory.mktemp("many") / "subs"
-    return folder, write_kinds(folder, 300)
+    return folder, write_kinds(folder, 200)
 
 
 def command(toy: Path, *args: str | Path) -> list[str]:
@@ -199,7 +199,8 @@ def test_a_signal_keeps_what_is_graded_and_says_how_to_resume(toy, many, tmp_pat
     assert (out / "report.html").is_file()
     assert list(tmp.iterdir()) == []  # no temporary folder left behind
     no_leftovers(out)
-
+    if signum == signal.SIGINT:
+        return  # resuming is the same after either
     resumed = grade(toy, subs, "--out", out, "--jobs", "2")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert scores(out) == {s: SCORES[k] for s, k in made.items()}
@@ -208,7 +209,7 @@ def test_a_signal_keeps_what_is_graded_and_says_how_to_resume(toy, many, tmp_pat
 
 def test_an_interrupted_regrade_keeps_everyone(toy, tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
-    made = write_kinds(subs, 240)
+    made = write_kinds(subs, 150)
     assert grade(toy, subs, "--out", out, "--jobs", "2").returncode == 0
     csv_before = (out / "grades.csv").read_bytes()
     inodes = {p: p.stat().st_ino for p in out.glob("*/results.json")}
@@ -243,7 +244,7 @@ def test_a_second_run_into_the_same_folder_exits_2_naming_the_first(toy, many, t
     assert report_students(out) == dict.fromkeys(made, 2)
     no_leftovers(out)
     progress = (tmp_path / "stderr").read_text().strip().splitlines()
-    assert progress[-1].startswith("graded 300/300 (100.0 %), ")  # not a terminal: lines
+    assert progress[-1].startswith("graded 200/200 (100.0 %), ")  # not a terminal: lines
 
 
 def tmpfs(where: Path, options: str) -> None:
