@@ -1,13 +1,13 @@
 """``autograder grade``: a whole class, in parallel workers, into Gradescope JSON and a CSV.
 
 Submissions are dealt round-robin to ``--jobs`` workers (each one pytest run with its own
-zygote; ``autograder/pool.py`` watches and restarts them; their temporary files live in one
-folder of the batch's, removed at its end). Each student's results.json and
-their own pytest-json-report record are written atomically as soon as they are graded; a
-re-run skips students already graded unless ``--regrade`` (which replaces each student's
-files as they are graded again, never deleting first). Every run, even one stopped by a
-signal, then rebuilds ``report.json`` (every student's record), ``grades.csv`` and the class
-report ``report.html`` (every results.json) from all the students in the output folder.
+zygote; ``autograder/pool.py`` watches and restarts them and removes their temporary
+files). Each student's results.json and their own pytest-json-report record are written
+atomically as soon as they are graded; a re-run skips students already graded unless
+``--regrade`` (which replaces each student's files as they are graded again, never
+deleting first). Every run, even one stopped by a signal, then rebuilds ``report.json``
+(every student's record), ``grades.csv`` and the class report ``report.html`` (every
+results.json) from all the students in the output folder.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -74,10 +73,8 @@ def run_batch(batch: Batch, progress=None) -> Outcome:
     for stale in batch.out.glob("**/.*.tmp"):  # a write_atomic cut short by a killed run
         stale.unlink(missing_ok=True)
     give_up = partial(_give_up, batch.out)
-    with tempfile.TemporaryDirectory(prefix="autograder-scratch-") as scratch:
-        os.chmod(scratch, 0o711)  # a child with a uid of its own reaches its folder inside
-        outcome = Pool(partial(_start, batch, scratch), batch.jobs, give_up,
-                       partial(check_room, batch.out), progress).run(todo)
+    outcome = Pool(partial(_start, batch), batch.jobs, give_up, partial(check_room, batch.out),
+                   progress).run(todo)
     write_outputs(batch, graded_now=bool(outcome.graded))
     return outcome
 
@@ -124,10 +121,9 @@ def _give_up(out: Path, sub: Submission, trace: str) -> None:
     write_failed(out / sub.student, sub.student, trace)
 
 
-def _start(batch: Batch, scratch: str, shard: list[Submission], channel: int, output: int
+def _start(batch: Batch, shard: list[Submission], channel: int, output: int, tmpdir: str
            ) -> subprocess.Popen:
-    """A worker for ``shard``; its temporary files (the children's folders) in ``scratch``,
-    removed with the batch however the worker ends."""
+    """A worker for ``shard``, its temporary files (the children's folders) in ``tmpdir``."""
     job = {
         "assignment": str(batch.assignment.folder),
         "reference": str(batch.reference),
@@ -143,7 +139,7 @@ def _start(batch: Batch, scratch: str, shard: list[Submission], channel: int, ou
                               stdin=subprocess.PIPE, stdout=output, stderr=output,
                               pass_fds=(channel,), cwd=batch.reference,
                               start_new_session=True,  # a terminal's Ctrl-C is the CLI's
-                              env={**os.environ, "TMPDIR": scratch, "PYTHONHASHSEED": "0",
+                              env={**os.environ, "TMPDIR": tmpdir, "PYTHONHASHSEED": "0",
                                    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     worker.stdin.write(json.dumps(job).encode())
     worker.stdin.close()

@@ -3,6 +3,8 @@
 Each worker is a process grading a shard of students in turn; it says ``begin N`` and
 ``done N`` on its channel (``autograder/recorder.py``) and its own output (stdout and
 stderr, one pipe) is kept as a bounded tail in memory, never in a file a child could fill.
+Its temporary files (its children's folders) are in a folder of its own, removed when it
+ends, inside one removed with the run.
 When a worker dies (killed, crashed), the students it had not finished are dealt to a new
 one, the student it was grading last in the new shard (if it kills again, nobody else is
 left waiting); a student whose grading kills ``TRIES`` workers is given up (the caller
@@ -19,8 +21,10 @@ from __future__ import annotations
 import fcntl
 import os
 import selectors
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -32,8 +36,11 @@ TRIES = 2  # workers a student's grading may kill before they are given up
 MAX_RESTARTS = 20  # worker restarts in one run before the host is blamed
 TAIL_BYTES = 64 * 1024  # what is kept of a worker's own output
 STOP_SECONDS = 15  # how long stopped workers get to clean up before SIGKILL
+SCRATCH_MODE = 0o711  # a child with a uid of its own reaches its folder inside
 
-Start = Callable[[list[Submission], int, int], subprocess.Popen]  # shard, channel, output
+Start = Callable[[list[Submission], int, int, str], subprocess.Popen]
+# start(shard, channel, output, tmpdir): a worker, its channel's and output's write ends,
+# and the folder for its temporary files (TMPDIR)
 
 
 class Stopped(BaseException):
@@ -62,6 +69,7 @@ class Worker:
     process: subprocess.Popen
     channel: int
     output: int
+    tmpdir: str  # its TMPDIR: the children's folders, removed when it ends
     tail: bytearray = field(default_factory=bytearray)
     pending: bytes = b""  # a line of the channel not yet ended
     current: int | None = None  # the student being graded
@@ -98,10 +106,16 @@ class Pool:
         self.total = len(todo)
         jobs = max(1, min(self.jobs, len(todo)))
         self.queue = [todo[i::jobs] for i in range(jobs)] if todo else []
+        with tempfile.TemporaryDirectory(prefix="autograder-scratch-") as scratch:
+            os.chmod(scratch, SCRATCH_MODE)
+            self._run(jobs, scratch)
+        return self.outcome
+
+    def _run(self, jobs: int, scratch: str) -> None:
         try:
             while self.queue or self.running:
                 while self.queue and len(self.running) < jobs:
-                    self._launch(self.queue.pop(0))
+                    self._launch(self.queue.pop(0), scratch)
                 self._pump(0.5)
                 for worker in [w for w in self.running if w.process.poll() is not None]:
                     self._ended(worker)
@@ -112,17 +126,18 @@ class Pool:
             self.outcome.stopped = stop.signum
         finally:
             self._stop_all()
-        return self.outcome
 
-    def _launch(self, shard: list[Submission]) -> None:
+    def _launch(self, shard: list[Submission], scratch: str) -> None:
+        tmpdir = tempfile.mkdtemp(dir=scratch)
+        os.chmod(tmpdir, SCRATCH_MODE)
         channel, channel_w = os.pipe()
         output, output_w = os.pipe()
         try:
-            process = self.start(shard, channel_w, output_w)
+            process = self.start(shard, channel_w, output_w, tmpdir)
         finally:
             os.close(channel_w)
             os.close(output_w)
-        worker = Worker(shard, process, channel, output)
+        worker = Worker(shard, process, channel, output, tmpdir)
         for fd in (channel, output):
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
             self.selector.register(fd, selectors.EVENT_READ, worker)
@@ -164,7 +179,9 @@ class Pool:
                     self.outcome.graded.append(worker.shard[place])
 
     def _drain(self, worker: Worker) -> None:
-        """What an ended worker left in its pipes; then close them."""
+        """What an ended worker left in its pipes; then close them, and remove its
+        temporary files (what its children left, if it died: a disk they filled is freed)."""
+        shutil.rmtree(worker.tmpdir, ignore_errors=True)
         for fd in (worker.channel, worker.output):
             if fd >= 0:
                 self._read(worker, fd)

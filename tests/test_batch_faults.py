@@ -153,20 +153,25 @@ def test_a_worker_killed_by_a_student_costs_only_that_student(deadly, tmp_path):
 
 @AS_ROOT
 def test_a_full_worker_tmpdir_grades_everyone(toy, tmp_path):
-    """A TMPDIR with no byte left (as a submission that filled it leaves it): the workers
-    keep no file there, so everyone is graded as designed."""
+    """A TMPDIR with one page left (as a submission that filled it leaves it; a TMPDIR with
+    none is passed over by Python's tempfile): the worker keeps no file there, so everyone
+    is graded as designed. (Before, the shard's report went there: a JSONDecodeError.) One
+    worker: each one's sandbox canary needs that page for a moment when it starts."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", tmp], check=True)
     try:
-        with open(tmp / "filler", "wb", buffering=0) as f, pytest.raises(OSError, match="No space"):
+        with open(tmp / "filler", "wb", buffering=0) as f, pytest.raises(OSError,
+                                                                         match="No space"):
             while True:
                 f.write(b"x" * 4096)
+        os.truncate(tmp / "filler", (tmp / "filler").stat().st_size - 4096)
         made = write_kinds(tmp_path / "subs", 12)
-        run = grade(toy, tmp_path / "subs", "--out", tmp_path / "out", "--jobs", "2",
+        run = grade(toy, tmp_path / "subs", "--out", tmp_path / "out", "--jobs", "1",
                     env={**os.environ, "TMPDIR": str(tmp)})
         assert run.returncode == 0, run.stderr[-3000:]
         assert scores(tmp_path / "out") == {s: SCORES[k] for s, k in made.items()}
+        assert [p.name for p in tmp.iterdir()] == ["filler"]
     finally:
         subprocess.run(["umount", "-l", tmp], check=False)
 
