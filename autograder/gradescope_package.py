@@ -113,7 +113,8 @@ class PackageError(Exception):
 def private_file(path: Path) -> BinaryIO:
     """``path`` created new for writing, readable by its owner alone (mode 600)."""
     path.unlink(missing_ok=True)  # one left by a run that was killed
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    nofollow = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600)
     return os.fdopen(fd, "wb")
 
 

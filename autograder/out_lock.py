@@ -20,6 +20,7 @@ except ImportError:  # Windows: no flock; grading there is not locked
     fcntl = None
 
 LOCK_NAME = ".autograder.lock"
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
 
 
 class FolderRefused(Exception):
@@ -61,7 +62,7 @@ def _locked(path: Path) -> int:
     """An open descriptor of ``path``, locked; the holder removes the file before unlocking,
     so a lock taken on a file that is no longer at ``path`` is dropped and taken again."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o644)
         if fcntl is None:
             return fd
         try:

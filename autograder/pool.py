@@ -18,7 +18,6 @@ ungraded and named. A signal stops every worker (SIGINT, then SIGKILL after
 
 from __future__ import annotations
 
-import fcntl
 import os
 import selectors
 import shutil
@@ -139,7 +138,7 @@ class Pool:
             os.close(output_w)
         worker = Worker(shard, process, channel, output, tmpdir)
         for fd in (channel, output):
-            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+            os.set_blocking(fd, False)
             self.selector.register(fd, selectors.EVENT_READ, worker)
         self.running.append(worker)
 

@@ -354,10 +354,15 @@ def test_progress_lines_every_5_percent_or_10_seconds():
 
 
 def test_gone_students_leave_report_json_with_the_folders(toy, tmp_path):
-    """report.json is rebuilt from the students' folders: one removed is gone from it."""
+    """report.json is rebuilt from the students' records (each written before their
+    results.json): a student whose folder is removed is gone from it."""
     subs, out = tmp_path / "subs", tmp_path / "out"
     made = write_kinds(subs, 4)
     assert grade(toy, subs, "--out", out).returncode == 0
+    for student in made:  # the record first: a student with results.json has one
+        folder = out / student
+        assert (folder / "report.json").stat().st_mtime_ns <= (
+            folder / "results.json").stat().st_mtime_ns
     shutil.rmtree(out / "s001")
     (subs / "s001.py").unlink()
     assert grade(toy, subs, "--out", out).returncode == 0
