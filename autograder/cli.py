@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -23,10 +25,13 @@ from autograder.config import (
     read_seed,
 )
 from autograder.formats.grades_csv import read_all_results
-from autograder.formats.gradescope import RESULTS_NAME, part_scores
-from autograder.grade import Batch, GradingFailed, pending, run_batch
+from autograder.formats.gradescope import part_scores
+from autograder.grade import Batch, run_batch
 from autograder.loader import discover
+from autograder.out_lock import FolderRefused, own_folder
 from autograder.plugin import hidden_folders, secret_paths
+from autograder.pool import Stopped
+from autograder.progress_lines import LineProgress
 from autograder.sandbox.host import (
     CHOICES,
     NOT_PROTECTED,
@@ -36,6 +41,8 @@ from autograder.sandbox.host import (
     stops,
 )
 from autograder.usage import Misuse
+
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the host's, said in one line
 
 
 def _seed(args: argparse.Namespace, reference: Path) -> int:
@@ -80,10 +87,20 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
         if warning:
             print(f"autograder: warning: {warning}.", file=sys.stderr)
     codes = []
-    for assignment in chosen:
-        out = Path(args.out) / assignment.name if len(chosen) > 1 else Path(args.out)
-        codes.append(_grade(args, console, assignment, out))
+    before = signal.signal(signal.SIGTERM, _stop)  # like Ctrl-C: stop, keep what is graded
+    try:
+        for assignment in chosen:
+            out = Path(args.out) / assignment.name if len(chosen) > 1 else Path(args.out)
+            codes.append(_grade(args, console, assignment, out))
+            if codes[-1] > 128:  # stopped by a signal: not the next assignment either
+                break
+    finally:
+        signal.signal(signal.SIGTERM, before)
     return max(codes)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
 
 
 def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
@@ -91,7 +108,7 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     reference = Path(args.reference or assignment.hidden).resolve()
     if not (reference / ORACLE_NAME).is_file():
         raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
-    from autograder.formats.roster import class_list, graded_students, read_roster
+    from autograder.formats.roster import read_roster
 
     roster = read_roster(Path(args.roster)) if args.roster else None
     paths = [Path(p) for p in args.paths] or [assignment.examples]
@@ -105,10 +122,27 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
         submissions = discover(paths, assignment.notebook.name)
     if not submissions:
         raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
+    try:
+        with own_folder(out):
+            return _grade_owned(args, console, assignment, out, reference, submissions, roster)
+    except FolderRefused as err:
+        raise Misuse(str(err)) from None
+    except OSError as err:
+        if err.errno not in DISK_ERRORS:
+            raise
+        print(f"autograder: error: {err.filename or out}: {err.strerror}; what was graded is "
+              "kept: run the same command again once the disk is fixed", file=sys.stderr)
+        return 1
+
+
+def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignment, out: Path,
+                 reference: Path, submissions: list, roster: list | None) -> int:
+    """Grade into ``out``, which this run holds."""
+    from autograder.formats.roster import class_list, graded_students
+
     rows = None  # the class list, matched before grading: an ambiguous match grades nothing
     if roster is not None or args.canvas is not None:
         rows = class_list(roster, graded_students(out) | {s.student for s in submissions})
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)  # grades are private; the uid tier's wall
     host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions),
                           secret_paths(assignment, reference, out))
     if host is None:
@@ -120,25 +154,37 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
         _warn_open_submissions(submissions)
     batch = Batch(assignment, reference, submissions, out, _seed(args, reference), args.jobs,
                   args.regrade, sandbox=host["tier"], host=host)
+    lines = None if console.is_terminal else LineProgress()
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as bar:
         task = bar.add_task("grading", total=None)
-        todo, failed = pending(batch), ""
-        try:
-            run_batch(batch, lambda done, total: bar.update(task, completed=done, total=total))
-        except GradingFailed as err:
-            failed = str(err)
-    graded = [s for s in todo if (out / s.student / RESULTS_NAME).exists()]
-    _print_table(console, assignment, out, [s.student for s in submissions], len(graded))
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            if lines is not None:
+                lines(done, total)
+
+        outcome = run_batch(batch, progress)
+    _print_table(console, assignment, out, [s.student for s in submissions],
+                 len(outcome.graded))
     console.print(f"Sandbox: {describe_tier(host)}.")
+    if outcome.stopped is not None:
+        name = signal.Signals(outcome.stopped).name
+        print(f"autograder: stopped by {name}: {len(outcome.graded)} graded now, kept with "
+              f"grades.csv and report.json for everyone graded; run the same command again "
+              "to grade the rest.", file=sys.stderr)
+        return 128 + outcome.stopped
     if rows is not None:
         _write_class(console, args, assignment, out, rows)
     if args.nbgrader_db:
         from autograder.nbgrader_course import report_to_gradebook
         report_to_gradebook(console, Path(args.nbgrader_db), assignment, out, submissions)
-    if failed:
-        print(f"autograder: error: {failed}", file=sys.stderr)
+    if outcome.failures:
+        missing = [s.student for s in outcome.ungraded]
+        print(f"autograder: error: {len(outcome.failures)} grading worker(s) failed, "
+              f"{len(missing)} submission(s) not graded ({', '.join(missing[:5])}"
+              f"{', ...' if len(missing) > 5 else ''}): {outcome.failures[0]}", file=sys.stderr)
         return 1
     return 0
 
@@ -284,7 +330,7 @@ def cmd_answer_key(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_gradescope(args: argparse.Namespace, console: Console) -> int:
     """Build the Gradescope autograder.zip of one assignment (hidden side included)."""
-    from autograder.gradescope_package import build_package
+    from autograder.gradescope_package import PackageError, build_package
 
     try:
         assignment = load_assignment(args.assignment)
@@ -293,7 +339,14 @@ def cmd_gradescope(args: argparse.Namespace, console: Console) -> int:
     if not (assignment.hidden / ORACLE_NAME).is_file():
         raise Misuse(f"{assignment.hidden}: no hidden oracle here (a student release has no "
                      "hidden side to package)")
-    out = build_package(assignment, Path(args.out), args.sandbox)
+    try:
+        out = build_package(assignment, Path(args.out), args.sandbox)
+    except PackageError as err:
+        raise Misuse(str(err)) from None
+    except OSError as err:
+        print(f"autograder: error: {err.filename or args.out}: {err.strerror or err}; no zip "
+              "was written", file=sys.stderr)
+        return 1
     console.print(f"Wrote {out}: upload it as the Gradescope assignment's autograder "
                   f"({assignment.title}, {assignment.total_points:g} points). It holds the "
                   "hidden reference: never share it.")
@@ -409,6 +462,10 @@ def main(argv: list[str] | None = None) -> int:
     except Misuse as err:
         print(f"autograder: error: {err}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, Stopped) as stop:
+        signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
+        print(f"autograder: stopped by {signal.Signals(signum).name}.", file=sys.stderr)
+        return 128 + signum
 
 
 if __name__ == "__main__":

@@ -1,34 +1,42 @@
 """``autograder grade``: a whole class, in parallel workers, into Gradescope JSON and a CSV.
 
 Submissions are dealt round-robin to ``--jobs`` workers (each one pytest run with its own
-zygote). Each student's results.json is written atomically as soon as they are graded; a
-re-run skips students already graded unless ``--regrade``. Afterwards the shards' raw
-pytest-json-report records are merged into ``report.json``, and ``grades.csv`` and the class
-report ``report.html`` are rebuilt from every results.json in the output folder.
+zygote; ``autograder/pool.py`` watches and restarts them and removes their temporary
+files). Each student's results.json and their own pytest-json-report record are written
+atomically as soon as they are graded; a re-run skips students already graded unless
+``--regrade`` (which replaces each student's files as they are graded again, never
+deleting first). Every run, even one stopped by a signal, then rebuilds ``report.json``
+(every student's record), ``grades.csv`` and the class report ``report.html`` (every
+results.json) from all the students in the output folder.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 from autograder.config import Assignment
 from autograder.formats.atomic import write_atomic
-from autograder.formats.grades_csv import write_grades_csv
-from autograder.formats.gradescope import RESULTS_NAME
-from autograder.formats.report import merge_reports, without_students
+from autograder.formats.grader_failed import is_failed, write_failed
+from autograder.formats.grades_csv import read_all_results, write_grades_csv
+from autograder.formats.gradescope import properties
+from autograder.formats.report import (
+    RECORD_NAME,
+    merge_reports,
+    read_student_records,
+    without_students,
+)
 from autograder.loader import Submission
+from autograder.pool import Outcome, Pool
 from autograder.sandbox.limits import Limits
 
-
-class GradingFailed(RuntimeError):
-    """A worker crashed (a broken hidden check, a missing package): some went ungraded."""
+ROOM_BYTES = 256 * 1024  # free space in DIR below which a worker's death is the disk's fault
 
 
 @dataclass(frozen=True)
@@ -48,90 +56,91 @@ class Batch:
 
 
 def pending(batch: Batch) -> list[Submission]:
-    """The submissions still to grade (all of them with ``regrade``)."""
+    """The submissions still to grade: all of them with ``regrade``; else those with no
+    results.json, or with the grader's failure in it (tried again)."""
     if batch.regrade:
         return list(batch.submissions)
-    return [s for s in batch.submissions if not (batch.out / s.student / RESULTS_NAME).exists()]
+    results = read_all_results(batch.out)
+    return [s for s in batch.submissions if s.student not in results
+            or is_failed(results[s.student])]
 
 
-def run_batch(batch: Batch, progress=None) -> list[Submission]:
-    """Grade what is pending; ``progress(done, total)`` is called as results appear."""
+def run_batch(batch: Batch, progress=None) -> Outcome:
+    """Grade what is pending, then rebuild the class's files; ``progress(done, total)`` is
+    called as students are graded. The caller owns ``batch.out`` (``out_lock``)."""
     todo = pending(batch)
     batch.out.mkdir(parents=True, exist_ok=True)
     for stale in batch.out.glob("**/.*.tmp"):  # a write_atomic cut short by a killed run
         stale.unlink(missing_ok=True)
-    if batch.regrade:
-        for sub in todo:
-            (batch.out / sub.student / RESULTS_NAME).unlink(missing_ok=True)
-    jobs = max(1, min(batch.jobs, len(todo)))
-    shards = [todo[i::jobs] for i in range(jobs)] if todo else []
-    with tempfile.TemporaryDirectory(prefix="autograder-reports-") as tmp:
-        reports = [Path(tmp) / f"report-{i}.json" for i in range(len(shards))]
-        logs = [Path(tmp) / f"worker-{i}.log" for i in range(len(shards))]
-        workers = [_start(batch, *args) for args in zip(shards, reports, logs)]
-        while any(w.poll() is None for w in workers):
-            if progress:
-                progress(_count_done(batch, todo), len(todo))
-            time.sleep(0.05)
-        if progress:
-            progress(_count_done(batch, todo), len(todo))
-        records = [json.loads(r.read_text()) for r in reports if r.exists()]
-        failures = [_failure(w.returncode, log) for w, log in zip(workers, logs) if w.returncode]
-    if records:
-        records += _earlier_report(batch.out / "report.json", {s.student for s in todo})
-        report = merge_reports(records)
-        if batch.host is not None:
-            report["sandbox"] = batch.host
-        write_atomic(batch.out / "report.json", json.dumps(report, indent=1))
+    give_up = partial(_give_up, batch.out)
+    outcome = Pool(partial(_start, batch), batch.jobs, give_up, partial(check_room, batch.out),
+                   progress).run(todo)
+    write_outputs(batch, graded_now=bool(outcome.graded))
+    return outcome
+
+
+def write_outputs(batch: Batch, graded_now: bool) -> None:
+    """report.json, grades.csv and report.html, from every student in ``batch.out``."""
+    records = read_student_records(batch.out)
+    earlier = _read(batch.out / RECORD_NAME) or {}
+    older = set(read_all_results(batch.out)) - set(records)  # graded before records were kept
+    kept = list(records.values())
+    if older & {properties(t).get("student") for t in earlier.get("tests", [])}:
+        everyone = {properties(t).get("student") for t in earlier["tests"]}
+        kept.append(without_students(earlier, everyone - older))
+    if kept:
+        report = merge_reports(kept)
+        host = batch.host if graded_now else earlier.get("sandbox", batch.host)
+        if host is not None:
+            report["sandbox"] = host
+        write_atomic(batch.out / RECORD_NAME, json.dumps(report, indent=1, default=str))
     write_grades_csv(batch.out, batch.assignment)
     from autograder.formats.class_report import write_class_report  # not in a student release
 
     write_class_report(batch.out, batch.assignment)
-    if failures:
-        missing = [s.student for s in todo if not (batch.out / s.student / RESULTS_NAME).exists()]
-        raise GradingFailed(f"{len(failures)} grading worker(s) failed, {len(missing)} "
-                            f"submission(s) not graded ({', '.join(missing[:5]) or 'none'}"
-                            f"{', ...' if len(missing) > 5 else ''}): {failures[0]}")
-    return todo
 
 
-def _earlier_report(path: Path, regraded: set[str]) -> list[dict]:
-    """The earlier run's record of the students not graded again, so nothing is lost."""
+def _read(path: Path) -> dict | None:
     try:
-        return [without_students(json.loads(path.read_text(encoding="utf-8")), regraded)]
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []
+        return None
+    return data if isinstance(data, dict) else None
 
 
-def _failure(code: int, log: Path) -> str:
-    """What a failed worker said last: enough to see a broken check or a missing package."""
-    lines = [ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
-    errors = [ln for ln in lines if "Error" in ln][-2:]
-    return f"exit status {code}: {' | '.join(errors + lines[-1:]) or 'no output'}"
+def check_room(out: Path) -> None:
+    """OSError (EROFS, ENOSPC) when ``out`` is read-only or nearly full: why workers die."""
+    disk = os.statvfs(out)
+    if disk.f_flag & os.ST_RDONLY:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(out))
+    if disk.f_bavail * disk.f_frsize < ROOM_BYTES:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out))
 
 
-def _start(batch: Batch, shard: list[Submission], report: Path, log: Path) -> subprocess.Popen:
+def _give_up(out: Path, sub: Submission, trace: str) -> None:
+    write_failed(out / sub.student, sub.student, trace)
+
+
+def _start(batch: Batch, shard: list[Submission], channel: int, output: int, tmpdir: str
+           ) -> subprocess.Popen:
+    """A worker for ``shard``, its temporary files (the children's folders) in ``tmpdir``."""
     job = {
         "assignment": str(batch.assignment.folder),
         "reference": str(batch.reference),
         "submissions": [(s.student, os.path.abspath(s.path)) for s in shard],  # links unresolved
         "out": str(batch.out.resolve()),
         "seed": batch.seed,
-        "report": str(report),
         "limits": asdict(batch.limits) if batch.limits is not None else {},
         "parent": os.getpid(),
         "sandbox": batch.sandbox,
+        "channel": channel,
     }
-    with open(log, "wb") as out:
-        worker = subprocess.Popen([sys.executable, "-m", "autograder.worker"],
-                                  stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
-                                  cwd=batch.reference,
-                                  env={**os.environ, "PYTHONHASHSEED": "0",
-                                       "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    worker = subprocess.Popen([sys.executable, "-m", "autograder.worker"],
+                              stdin=subprocess.PIPE, stdout=output, stderr=output,
+                              pass_fds=(channel,), cwd=batch.reference,
+                              start_new_session=True,  # a terminal's Ctrl-C is the CLI's
+                              env={**os.environ, "TMPDIR": tmpdir, "PYTHONHASHSEED": "0",
+                                   "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     worker.stdin.write(json.dumps(job).encode())
     worker.stdin.close()
     return worker
-
-
-def _count_done(batch: Batch, todo: list[Submission]) -> int:
-    return sum((batch.out / s.student / RESULTS_NAME).exists() for s in todo)

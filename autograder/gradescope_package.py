@@ -13,9 +13,12 @@ folder of its own.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import zipfile
+from contextlib import suppress
 from pathlib import Path
+from typing import BinaryIO
 
 from autograder.config import KIT_ROOT, Assignment
 
@@ -107,16 +110,39 @@ def package_files(assignment: Assignment,
     return files
 
 
+class PackageError(Exception):
+    """The zip cannot be written where asked (a folder is there)."""
+
+
+def private_file(path: Path) -> BinaryIO:
+    """``path`` created new for writing, readable by its owner alone (mode 600)."""
+    path.unlink(missing_ok=True)  # one left by a run that was killed
+    nofollow = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600)
+    return os.fdopen(fd, "wb")
+
+
 def build_package(assignment: Assignment, out: Path, sandbox: str | None = None) -> Path:
-    """Write ``out`` (the autograder.zip) and return it; ``sandbox`` as in package_files."""
+    """Write ``out`` (the autograder.zip, mode 600: it holds the hidden side) and return it;
+    its temporary file beside it is removed whatever fails. ``sandbox`` as in
+    package_files."""
+    if out.is_dir():
+        raise PackageError(f"{out} is a folder: give the zip's file name, e.g. "
+                           f"{out / 'autograder.zip'}")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in package_files(assignment, sandbox).items():
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.external_attr = EXECUTABLE if name in ("setup.sh", "run_autograder") else PLAIN
-            info.compress_type = zipfile.ZIP_DEFLATED
-            data = content.read_bytes() if isinstance(content, Path) else content
-            zf.writestr(info, data)
-    tmp.replace(out)
+    try:
+        with private_file(tmp) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, content in package_files(assignment, sandbox).items():
+                info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+                info.external_attr = EXECUTABLE if name in ("setup.sh", "run_autograder") \
+                    else PLAIN
+                info.compress_type = zipfile.ZIP_DEFLATED
+                data = content.read_bytes() if isinstance(content, Path) else content
+                zf.writestr(info, data)
+        tmp.replace(out)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
     return out

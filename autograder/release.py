@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 from autograder.config import (
@@ -289,31 +291,46 @@ build/
 
 
 def build_release(assignment: Assignment, out: Path) -> list[Path]:
-    """Write the release into ``out`` (replacing an earlier release there); its files."""
+    """Write the release into ``out`` and return its files. It is built and audited in a
+    folder beside ``out`` first, then moved in (see ``install``): an earlier release there is
+    updated in place, its ``.git`` and any file added to it kept."""
     out = out.resolve()
     _check_target(assignment, out)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for path in assignment_files(assignment):
             if path == assignment.notebook:
-                copy_notebook(path, out / path.name)
+                copy_notebook(path, staging / path.name)
             else:
-                shutil.copy2(path, out / path.name)
-        copy_engine(out)
-        (out / "README.md").write_text(readme_text(assignment), encoding="utf-8")
-        (out / "pyproject.toml").write_text(pyproject_text(assignment), encoding="utf-8")
-        (out / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
-        (out / WORKFLOW).parent.mkdir(parents=True)
-        (out / WORKFLOW).write_text(workflow_text(assignment), encoding="utf-8")
-        problems = audit(out)
+                shutil.copy2(path, staging / path.name)
+        copy_engine(staging)
+        (staging / "README.md").write_text(readme_text(assignment), encoding="utf-8")
+        (staging / "pyproject.toml").write_text(pyproject_text(assignment), encoding="utf-8")
+        (staging / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+        (staging / WORKFLOW).parent.mkdir(parents=True)
+        (staging / WORKFLOW).write_text(workflow_text(assignment), encoding="utf-8")
+        problems = audit(staging)
         if problems:
             raise ReleaseError("the release would leak: " + "; ".join(problems))
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
-        raise
-    return sorted(p for p in out.rglob("*") if p.is_file())
+        names = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+        install(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in names]
+
+
+def install(staging: Path, out: Path) -> None:
+    """Move a built release into ``out``: ``autograder/`` (the engine, the release's alone)
+    replaced whole, each other file written over; nothing else in ``out`` is touched."""
+    out.mkdir(exist_ok=True)
+    shutil.rmtree(out / "autograder", ignore_errors=True)
+    os.replace(staging / "autograder", out / "autograder")
+    for path in sorted(staging.rglob("*")):
+        if path.is_file():
+            target = out / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
 
 
 def _check_target(assignment: Assignment, out: Path) -> None:

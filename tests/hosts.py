@@ -114,7 +114,20 @@ def private(folders: list[Path]):
         yield
     finally:
         for p, mode in modes.items():
-            p.chmod(mode)
+            with contextlib.suppress(OSError):  # a copy removed meanwhile
+                p.chmod(mode)
+
+
+def every_hidden() -> list[Path]:
+    """Every assignment's hidden folder on this machine: this kit's, and every other copy
+    (another checkout, a clone under /tmp) that the uid tier's canary would find readable;
+    what ``private`` closes for a host whose wall is file modes."""
+    from autograder.config import KIT_ROOT
+    from autograder.plugin import hidden_folders
+    from autograder.sandbox.host import hidden_copies
+
+    found = {p.parent for p in hidden_copies(hidden_folders(KIT_ROOT, KIT_ROOT, []))}
+    return sorted(found | set(KIT_ROOT.glob("assignments/*/hidden")))
 
 
 def with_libpython(python: Path) -> None:

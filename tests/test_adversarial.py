@@ -34,6 +34,7 @@ from hosts import (
     USER,
     as_docker,
     as_user,
+    every_hidden,
     private,
     reachable,
     user_python,
@@ -307,8 +308,7 @@ def batch(request) -> Batch:
         prefix = as_docker([], PROFILES["v28.5.2"])
     elif host == "old-docker":  # the uid tier: file modes are its wall, as setup.sh makes them
         python, prefix = str(user_python(tmp)), as_docker([], PROFILES["v20.10.17"])
-        closed = private([REFERENCE.parent.parent / a / "hidden" for a in ("backprop", "autodiff")]
-                         + [CORPUS, out])
+        closed = private([*every_hidden(), CORPUS, out])
         closed.__enter__()
         request.addfinalizer(lambda: closed.__exit__(None, None, None))
         opened = reachable(ROOT)

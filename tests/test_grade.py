@@ -330,7 +330,7 @@ def hostile(tmp_path_factory) -> Path:
             (subs / f"{name}.py").write_text(as_script(cells), encoding="utf-8")
     batch = Batch(load_assignment("backprop"), REFERENCE, discover([subs]), out, SEED, 2,
                   limits=QUICK)
-    graded = run_batch(batch)
+    graded = run_batch(batch).graded
     assert sorted(s.student for s in graded) == sorted(HOSTILE)
     return out
 

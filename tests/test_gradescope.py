@@ -398,3 +398,57 @@ def test_of_several_files_the_one_defining_the_functions_is_graded(tmp_path):
     junk = tmp_path / "junk.ipynb"
     junk.write_bytes(b"\x00\x01")
     assert choose([other, junk, solved], assignment) == solved
+
+
+# -- where the zip goes ----------------------------------------------------------------------
+
+
+def test_a_folder_as_the_zip_is_refused_with_one_line(tmp_path, capsys):
+    assert main(["gradescope", "--assignment", "backprop", "--out", str(tmp_path)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (f"autograder: error: {tmp_path} is a folder: give the zip's file name, "
+                    f"e.g. {tmp_path / 'autograder.zip'}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_temporary_zip_is_its_owners_alone(tmp_path):
+    from autograder.gradescope_package import private_file
+
+    (tmp_path / ".z.tmp").write_bytes(b"left by a killed run")
+    old = os.umask(0)  # even with a umask that takes nothing away
+    try:
+        with private_file(tmp_path / ".z.tmp") as f:
+            f.write(b"zip")
+    finally:
+        os.umask(old)
+    assert (tmp_path / ".z.tmp").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / ".z.tmp").read_bytes() == b"zip"
+
+
+def test_a_failure_while_zipping_leaves_no_temporary_zip(tmp_path, monkeypatch):
+    import autograder.gradescope_package as gp
+
+    def broken(assignment):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(gp, "package_files", broken)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        gp.build_package(load_assignment("backprop"), tmp_path / "autograder.zip")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a read-only tmpfs: needs root")
+def test_a_read_only_target_gives_one_line_and_no_file(tmp_path, capsys):
+    target = tmp_path / "ro"
+    target.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", target], check=True)
+    try:
+        code = main(["gradescope", "--assignment", "backprop", "--out",
+                     str(target / "autograder.zip")])
+        assert code == 1
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert line == (f"autograder: error: {target / '.autograder.zip.tmp'}: Read-only file "
+                        "system; no zip was written")
+        assert list(target.iterdir()) == []
+    finally:
+        subprocess.run(["umount", "-l", target], check=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,30 @@ def test_installed_check_passes_a_solved_notebook(installed, tmp_path):
     assert all(r["status"] == "pass" for r in report["results"])
     total = load_assignment(ASSIGNMENT).total_points
     assert sum(r["score"] for r in report["results"]) == pytest.approx(total)
+
+
+def test_release_over_a_committed_release_updates_it_in_place(tmp_path):
+    """README step 2 makes the release a git repository; building again keeps its .git
+    and a file the teacher added, and writes the release's own files over."""
+    out = tmp_path / "student"
+    first = build_into(load_assignment("backprop"), out)
+    git = ["git", "-C", str(out), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "release"], check=True)
+    (out / "NOTES.md").write_text("office hours on Tuesday\n", encoding="utf-8")
+    readme = (out / "README.md").read_bytes()
+    (out / "README.md").write_text("edited by hand\n", encoding="utf-8")
+    (out / "autograder" / "__pycache__").mkdir(exist_ok=True)
+    (out / "autograder" / "__pycache__" / "old.pyc").write_bytes(b"stale")
+
+    again = build_into(load_assignment("backprop"), out)
+    assert again == first  # the same files, none of the teacher's
+    assert (out / "NOTES.md").read_text(encoding="utf-8") == "office hours on Tuesday\n"
+    assert (out / "README.md").read_bytes() == readme
+    assert not (out / "autograder" / "__pycache__").exists()  # the engine is replaced whole
+    log = subprocess.run([*git, "log", "--format=%s"], capture_output=True, text=True)
+    assert log.stdout == "release\n"
+    status = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True)
+    assert status.stdout == "?? NOTES.md\n"  # every release file as committed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["student"]  # no staging left

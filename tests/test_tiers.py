@@ -24,6 +24,7 @@ from hosts import (
     as_docker,
     as_docker_root,
     as_user,
+    every_hidden,
     private,
     reachable,
     user_python,
@@ -33,7 +34,6 @@ from test_grade import EXAMPLE_SCORES, PARTS
 from autograder.sandbox.confine import configurations, describe
 
 ROOT = Path(__file__).resolve().parents[1]
-HIDDEN = sorted(ROOT.glob("assignments/*/hidden"))
 ROOT_AND_SETPRIV = pytest.mark.skipif(os.geteuid() != 0 or not HAS_SETPRIV,
                                       reason="the hosts are simulated as root with setpriv")
 def mechanisms(works: set[str], abi: int = 7) -> dict:
@@ -123,7 +123,7 @@ def test_a_container_without_landlock_or_unshare_grades_on_the_uid_tier(open_pyt
     """Docker before 20.10.18 (its real profile, tests/docker_seccomp.py): no Landlock, no
     namespaces, but root's set-uid. With the
     hidden folders private (as setup.sh makes them) the uid tier grades as designed."""
-    with private(HIDDEN):
+    with private(every_hidden()):
         run = grade(as_docker([], PROFILES["v20.10.17"]), open_python,
                     tmp_path / "out")
     assert run.returncode == 0, run.stderr[-2000:]
@@ -292,3 +292,29 @@ def test_a_child_without_a_scratch_tmpfs_cannot_fill_the_disk():
     assert netns is False
     assert "wrote more than 16 MB to disk" in error
     assert one == [2.0]
+
+
+@ROOT_AND_SETPRIV
+def test_the_uid_tier_refuses_while_another_copy_of_the_answers_is_readable(open_python):
+    """Another checkout of the kit (here a clone under /tmp) whose hidden folder any user may
+    read is the answer key for a child that walks the disk: the uid tier's canary finds it
+    and refuses, naming it; once it is private too, the tier grades."""
+    copy = Path(tempfile.mkdtemp(prefix="autograder-other-checkout-"))
+    try:
+        copy.chmod(0o755)
+        shutil.copytree(ROOT / "assignments" / "backprop" / "hidden",
+                        copy / "kit" / "assignments" / "backprop" / "hidden")
+        for path in [copy, *copy.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        out = copy / "out"
+        with private([p for p in every_hidden() if not str(p).startswith(str(copy))]):
+            refused = grade(as_docker([], PROFILES["v20.10.17"]), open_python, out)
+            with private([copy / "kit" / "assignments"]):
+                graded = grade(as_docker([], PROFILES["v20.10.17"]), open_python, out)
+        assert refused.returncode == 1
+        (line,) = refused.stderr.strip().splitlines()
+        assert f"the canary could read {copy}/kit/assignments/backprop/hidden/" in line
+        assert graded.returncode == 0, graded.stderr[-2000:]
+        assert "Sandbox: uid (" in graded.stdout
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)

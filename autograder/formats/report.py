@@ -1,10 +1,16 @@
-"""Merge pytest-json-report records (the shards of a run, an earlier run) into one record."""
+"""pytest-json-report records: each student's own (``DIR/<student>/report.json``, written as
+they are graded), merged into the class's (``DIR/report.json``)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
-from autograder.formats.gradescope import properties
+from autograder.formats.atomic import write_atomic
+from autograder.formats.gradescope import RESULTS_NAME, properties
+
+RECORD_NAME = "report.json"  # the student's, beside results.json; the class's in DIR
 
 
 def merge_reports(records: list[dict]) -> dict:
@@ -30,7 +36,37 @@ def without_students(record: dict, students: set[str]) -> dict:
     The summary is recounted from the tests that remain.
     """
     tests = [t for t in record.get("tests", []) if properties(t).get("student") not in students]
-    summary = Counter(str(t.get("outcome")) for t in tests)
-    return {**record, "tests": tests,
-            "summary": {**summary, "total": len(tests), "collected": len(tests)}}
+    return {**record, "tests": tests, "summary": _summary(tests)}
 
+
+def student_record(tests: list[dict], created: float, duration: float, root: str) -> dict:
+    """One student's record: their pytest-json-report test entries, as a whole report."""
+    return {"created": created, "duration": duration,
+            "exitcode": int(any(t.get("outcome") != "passed" for t in tests)), "root": root,
+            "environment": {}, "summary": _summary(tests), "tests": tests, "warnings": []}
+
+
+def write_student_record(folder: Path, record: dict) -> None:
+    """``folder/report.json``, atomically (before results.json: graded means both are there)."""
+    write_atomic(folder / RECORD_NAME, json.dumps(record, indent=1, default=str))
+
+
+def read_student_records(out: Path) -> dict[str, dict]:
+    """Every graded student's record in ``out`` (one beside a results.json), by student,
+    sorted by name; an unreadable one is left out."""
+    found = {}
+    for path in sorted(out.glob(f"*/{RECORD_NAME}")):
+        if not (path.parent / RESULTS_NAME).is_file():
+            continue  # a run stopped between the two: the student is graded again
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict):
+            found[path.parent.name] = record
+    return found
+
+
+def _summary(tests: list[dict]) -> dict:
+    counts = Counter(str(t.get("outcome")) for t in tests)
+    return {**counts, "total": len(tests), "collected": len(tests)}

@@ -48,6 +48,7 @@ GUARANTEES = (
 NOT_PROTECTED = ("the child runs as the grading user: it can read, write and signal "
                  "whatever that user can (the reference, the seed, other submissions)")
 SECRETS_READ = 64  # files of the hidden folders the canary tries to read, at most
+SHARED = ("/tmp", "/var/tmp", "/dev/shm")  # folders every uid may look through
 
 CANARY = '''
 def canary(path_codes):
@@ -128,7 +129,7 @@ def _isolating(hide: list[Path] | tuple, tier: str, tried: list[str], found: dic
             if tier != "auto" and not tried:
                 tried.append(f"{tier}: not offered by this host")
             return None
-        why = canary(zygote, secrets)
+        why = canary(zygote, secrets + (hidden_copies(hide) if zygote.tier == "uid" else []))
         if not why:
             zygote.host["tried"] = list(tried)
             return zygote
@@ -153,6 +154,29 @@ def secret_files(folders: list[Path] | tuple) -> list[Path]:
                 if len(files) >= SECRETS_READ:
                     break
     return files[:SECRETS_READ]
+
+
+def hidden_copies(hide: list[Path] | tuple, depth: int = 6, budget: int = 50_000) -> list[Path]:
+    """The files of every other copy of an assignment's hidden side on this machine: each
+    ``assignments/<name>/hidden`` folder (another checkout, a clone, an unpacked package)
+    under the folders a child must not see and the shared scratch folders, links not
+    followed, ``depth`` levels and ``budget`` folders at most. The uid tier's wall is file
+    modes: a copy others may read anywhere is the answer key, so its canary tries these."""
+    found: list[Path] = []
+    tops = [Path(p) for p in hide] + [Path(p) for p in SHARED if Path(p).is_dir()]
+    for top in dict.fromkeys(tops):
+        for folder, dirs, _ in os.walk(top):
+            budget -= 1
+            here = Path(folder)
+            if here.name == "hidden" and here.parent.parent.name == "assignments":
+                found += secret_files([here])[:4]
+                dirs[:] = []
+            elif budget <= 0 or len(here.relative_to(top).parts) >= depth:
+                dirs[:] = []
+            else:
+                dirs[:] = [d for d in dirs if not d.startswith((".", "__"))
+                           and d not in ("node_modules", "site-packages", "proc", "sys")]
+    return found
 
 
 def canary(host: Zygote | ProcessHost, secrets: list[Path] = ()) -> str:
