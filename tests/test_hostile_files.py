@@ -1,10 +1,12 @@
 """Hostile submission FILES, NAMES and TEXTS (tests/submissions/hostile/) graded in one batch
 by the real CLI beside the bundled examples, whose designed scores must not move.
 
-The corpus's committed files are the ones git can hold (hostile names, CRLF and CR exports,
-a lone surrogate in an exception message); what cannot be committed is made here: links
-(to the hidden reference, to a classmate's notebook, a student folder that is a link), a
-FIFO, a character device (as root), a notebook with 50 MB of outputs. Every expectation is
+The corpus's committed files are the hostile names (two functions each); the rest is made
+here: the correct solution in hostile forms, from the committed correct submissions (CRLF
+and CR exports, a lone surrogate in an exception message: no new copy of the solution is
+committed), and what git cannot hold: links (to the hidden reference, to a classmate's
+notebook, a student folder that is a link), a FIFO, a character device (as root), a
+notebook with 50 MB of outputs. Every expectation is
 worked out by hand below from the checks' points (tests/test_grade.py's table):
 
 - a file the grader must not read: 0 in every part, and the reason in the feedback;
@@ -74,6 +76,26 @@ def plots_notebook(path: Path, megabytes: int) -> None:
     path.write_text(json.dumps(nb), encoding="utf-8")
 
 
+REALISTIC = Path(__file__).resolve().parent / "submissions" / "realistic"
+COLAB_CELL = "# In[1]:\n\n\nfrom google.colab import drive\ndrive.mount('/content/drive')\n\n\n"
+SURROGATE_CELL = ('"""A lone surrogate, then the correct script."""\n# %%\n'
+                  'raise ValueError("bad \\udcff text " + "x" * 10_000)\n# %%\n')
+
+
+def correct_forms(folder: Path) -> None:
+    """The correct solution in hostile forms, made from the committed correct submissions
+    (the solution is never committed again): nbconvert's export whose first cell fails
+    (google.colab), with LF, CRLF and CR line ends; the script after a cell whose error
+    message holds a lone surrogate and 10 kB."""
+    export = (REALISTIC / "correct_nbconvert_export.py").read_text(encoding="utf-8")
+    head, _, rest = export.partition("\n\n")
+    lf = f"{head}\n\n{COLAB_CELL}{rest}"
+    for name, end in (("lf_export", "\n"), ("crlf_export", "\r\n"), ("cr_export", "\r")):
+        (folder / f"{name}.py").write_bytes(lf.replace("\n", end).encode("utf-8"))
+    script = (EXAMPLES / "correct_script.py").read_text(encoding="utf-8")
+    (folder / "surrogate_error.py").write_text(SURROGATE_CELL + script, encoding="utf-8")
+
+
 def make_class(folder: Path) -> None:
     """The class: the examples, the committed corpus, and what git cannot hold."""
     folder.mkdir()
@@ -82,6 +104,7 @@ def make_class(folder: Path) -> None:
     for path in CORPUS.iterdir():
         if path.name.endswith((".py", ".ipynb")):  # ".py" too (no suffix for pathlib)
             shutil.copy(path, folder / path.name)
+    correct_forms(folder)
     (folder / "carol").mkdir()
     (folder / "carol" / "backprop.py").symlink_to(REFERENCE / "backprop.py")
     (folder / "zed").mkdir()
