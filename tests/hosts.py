@@ -26,10 +26,14 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+import pytest
+
 DOCKER_CAPS = ("-all,+chown,+dac_override,+fsetid,+fowner,+mknod,+net_raw,+setgid,+setuid,"
                "+setfcap,+setpcap,+net_bind_service,+sys_chroot,+kill,+audit_write")
 USER = 65534  # nobody: owns nothing here
 HAS_SETPRIV = shutil.which("setpriv") is not None
+ROOT_AND_SETPRIV = pytest.mark.skipif(os.geteuid() != 0 or not HAS_SETPRIV,
+                                      reason="the hosts are simulated as root with setpriv")
 PROFILES = {tag: Path(__file__).with_name("seccomp_profiles") / f"docker-seccomp-{tag}.json"
             for tag in ("v28.5.2", "v20.10.17")}  # moby's default profiles at two tags
 

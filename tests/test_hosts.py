@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from hosts import (
-    HAS_SETPRIV,
     PROFILES,
+    ROOT_AND_SETPRIV,
     USER,
     as_docker,
     as_docker_root,
@@ -35,8 +35,6 @@ from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.host import SandboxUnavailable, open_host
 
 ROOT = Path(__file__).resolve().parents[1]
-ROOT_AND_SETPRIV = pytest.mark.skipif(os.geteuid() != 0 or not HAS_SETPRIV,
-                                      reason="the hosts are simulated as root with setpriv")
 # a seccomp filter that refuses what an old kernel or a strict container would: Landlock,
 # unshare and set-uid (as Docker's default profile refuses unshare without CAP_SYS_ADMIN)
 NO_ISOLATION = """
