@@ -624,7 +624,10 @@ def choose_tier(asked, config=None):
     configs, why = CONFINE.configurations(found, CONFINE.open_to_all(python_paths()))
     if asked not in ("auto", None):
         configs = [c for c in configs if c["tier"] == asked]
-    chosen = config if config in configs else None if config else next(iter(configs), None)
+    if config is None:
+        chosen = configs[0] if configs else None
+    else:
+        chosen = config if config in configs else None
     chosen = chosen or CONFINE.configuration("none", False, False, False, False)
     offered = list(dict.fromkeys(c["tier"] for c in configs))
     return {"tier": chosen["tier"], "asked": asked, "offered": offered, "why_not": why,
