@@ -108,7 +108,7 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     reference = Path(args.reference or assignment.hidden).resolve()
     if not (reference / ORACLE_NAME).is_file():
         raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
-    from autograder.formats.roster import read_roster
+    from autograder.formats.roster import class_list, graded_students, read_roster
 
     roster = read_roster(Path(args.roster)) if args.roster else None
     paths = [Path(p) for p in args.paths] or [assignment.examples]
@@ -122,9 +122,12 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
         submissions = discover(paths, assignment.notebook.name)
     if not submissions:
         raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
+    rows = None  # the class list, matched before grading: an ambiguous match grades nothing
+    if roster is not None or args.canvas is not None:
+        rows = class_list(roster, graded_students(out) | {s.student for s in submissions})
     try:
         with own_folder(out):
-            return _grade_owned(args, console, assignment, out, reference, submissions, roster)
+            return _grade_owned(args, console, assignment, out, reference, submissions, rows)
     except FolderRefused as err:
         raise Misuse(str(err)) from None
     except OSError as err:
@@ -136,13 +139,8 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
 
 
 def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignment, out: Path,
-                 reference: Path, submissions: list, roster: list | None) -> int:
-    """Grade into ``out``, which this run holds."""
-    from autograder.formats.roster import class_list, graded_students
-
-    rows = None  # the class list, matched before grading: an ambiguous match grades nothing
-    if roster is not None or args.canvas is not None:
-        rows = class_list(roster, graded_students(out) | {s.student for s in submissions})
+                 reference: Path, submissions: list, rows: list | None) -> int:
+    """Grade into ``out``, which this run holds; ``rows``: the class list, if asked for."""
     host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions),
                           secret_paths(assignment, reference, out))
     if host is None:

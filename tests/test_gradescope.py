@@ -428,7 +428,7 @@ def test_the_temporary_zip_is_its_owners_alone(tmp_path):
 def test_a_failure_while_zipping_leaves_no_temporary_zip(tmp_path, monkeypatch):
     import autograder.gradescope_package as gp
 
-    def broken(assignment):
+    def broken(assignment, sandbox=None):
         raise RuntimeError("disk gone")
 
     monkeypatch.setattr(gp, "package_files", broken)
