@@ -42,8 +42,9 @@ fi
 # the install step: the kit and exactly what submissions may import ([imports] allowed)
 "$PYTHON" -m venv "$ROOT/venv"
 "$ROOT/venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT/source"
-# the reference, the hidden oracle and the seed: root's alone
-chmod -R go-rwx "$ROOT/source/assignments/"*/hidden
+# the kit with the reference, the hidden oracle and the seed: root's alone (a sandboxed
+# child runs as another uid; it needs the venv, never the source)
+chmod -R go-rwx "$ROOT/source"
 "$ROOT/venv/bin/autograder" doctor || true
 """
 

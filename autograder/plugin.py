@@ -282,8 +282,9 @@ def hidden_folders(reference: Path, out: Path, submissions: list[Submission]) ->
 
 
 def secret_paths(assignment: Assignment, reference: Path, out: Path) -> list[Path]:
-    """What the sandbox's canary must fail to read: the hidden side and the output."""
-    return [reference, assignment.hidden, out]
+    """What the sandbox's canary must fail to read: the hidden side, the output, and the kit
+    (its examples, tests and git history hold solutions too)."""
+    return [reference, assignment.hidden, out, KIT_ROOT]
 
 
 @functools.cache

@@ -122,16 +122,30 @@ def private(folders: list[Path]):
                 p.chmod(mode)
 
 
-def every_hidden() -> list[Path]:
-    """Every assignment's hidden folder on this machine: this kit's, and every other copy
-    (another checkout, a clone under /tmp) that the uid tier's canary would find readable;
-    what ``private`` closes for a host whose wall is file modes."""
+def every_kit() -> list[Path]:
+    """Every copy of the kit on this machine: this one, and every other (another checkout,
+    a clone under /tmp) that the uid tier's canary would find readable; what ``private``
+    closes for a host whose wall is file modes (as Gradescope's setup.sh closes its source)."""
     from autograder.config import KIT_ROOT
     from autograder.plugin import hidden_folders
     from autograder.sandbox.host import hidden_copies
 
-    found = {p.parent for p in hidden_copies(hidden_folders(KIT_ROOT, KIT_ROOT, []))}
-    return sorted(found | set(KIT_ROOT.glob("assignments/*/hidden")))
+    copies = hidden_copies(hidden_folders(KIT_ROOT, KIT_ROOT, []))
+    roots = {a.parent for p in copies for a in p.parents if a.name == "assignments"}
+    return sorted(roots | {KIT_ROOT})
+
+
+def system_python() -> Path:
+    """Debian's /usr/bin/python3 in a venv of its own under /tmp with the kit (kit_venv):
+    an interpreter an unused uid can run whose packages live outside the kit, for the hosts
+    where the kit itself is private (the uid tier). Skips the test when there is none."""
+    debian = Path("/usr/bin/python3")
+    if not debian.exists():
+        pytest.skip(f"no {debian}")
+    try:
+        return kit_venv(debian)
+    except subprocess.CalledProcessError as err:
+        pytest.skip(f"pip could not install the kit for {debian}: {err.stderr[-500:]}")
 
 
 def with_libpython(python: Path) -> None:

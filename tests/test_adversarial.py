@@ -34,9 +34,10 @@ from hosts import (
     USER,
     as_docker,
     as_user,
-    every_hidden,
+    every_kit,
     private,
     reachable,
+    system_python,
     user_python,
 )
 
@@ -307,8 +308,8 @@ def batch(request) -> Batch:
     if host == "docker":
         prefix = as_docker([], PROFILES["v28.5.2"])
     elif host == "old-docker":  # the uid tier: file modes are its wall, as setup.sh makes them
-        python, prefix = str(user_python(tmp)), as_docker([], PROFILES["v20.10.17"])
-        closed = private([*every_hidden(), CORPUS, out])
+        python, prefix = str(system_python()), as_docker([], PROFILES["v20.10.17"])
+        closed = private([*every_kit(), out])
         closed.__enter__()
         request.addfinalizer(lambda: closed.__exit__(None, None, None))
         opened = reachable(ROOT)

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hosts import HAS_SETPRIV, PROFILES, as_docker, every_hidden, kit_venv, private
+from hosts import HAS_SETPRIV, PROFILES, as_docker, every_kit, kit_venv, private
 from test_grade import EXAMPLE_SCORES, result_scores
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def expected_tier(profile: str, python: Path) -> str | None:
 
 @pytest.mark.parametrize(("profile", "landlock"), [("v28.5.2", "works"), ("v20.10.17", "no")])
 def test_doctor_names_a_tier_and_what_the_container_offers(profile, landlock, python, tmp_path):
-    with private(every_hidden()):
+    with private(every_kit()):
         run = in_docker(profile, python, ["doctor"], tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     assert row(run.stdout, "Landlock") == landlock
@@ -99,7 +99,7 @@ def test_grade_gives_the_designed_scores_or_refuses_in_one_line(profile, python,
     """Every run either grades with isolation and the designed scores, or refuses with one
     line, writing no score."""
     out = tmp_path / "grades"
-    with private(every_hidden()):
+    with private(every_kit()):
         run = in_docker(profile, python, ["grade", "--assignment", "backprop", "--out",
                                           str(out), "--jobs", "2"], tmp_path)
     want = expected_tier(profile, python)
@@ -175,7 +175,7 @@ def test_run_autograder_grades_honestly_or_not_at_all_and_nothing_forges(
             shutil.rmtree(root / folder, ignore_errors=True)
         (root / "submission").mkdir()
         (root / "submission" / "backprop.ipynb").write_bytes(notebook_bytes(nb))
-        with private(every_hidden()):  # the machine's other copies: the uid tier's canary
+        with private(every_kit()):  # the machine's other copies: the uid tier's canary
             run = subprocess.run(as_docker(["/bin/bash", str(root / "source" / "run_autograder")],
                                            PROFILES[profile]), capture_output=True, text=True,
                                  timeout=600, stdin=subprocess.DEVNULL,

@@ -24,9 +24,10 @@ from hosts import (
     as_docker,
     as_docker_root,
     as_user,
-    every_hidden,
+    every_kit,
     private,
     reachable,
+    system_python,
     user_python,
 )
 from test_grade import EXAMPLE_SCORES, result_scores
@@ -80,6 +81,12 @@ def test_each_host_gets_its_configurations_strongest_first(works, python_open, a
 
 
 @pytest.fixture(scope="module")
+def sysvenv_python() -> str:
+    """Debian's Python with the kit, outside it: for the uid tier, where the kit is private."""
+    return str(system_python())
+
+
+@pytest.fixture(scope="module")
 def open_python():
     """An interpreter every uid can reach, with the test venv's packages (the system's
     Python, a venv under /opt): the one with which the child drops its uid."""
@@ -116,26 +123,26 @@ def test_the_uid_drop_and_a_user_namespace_work_together(open_python, tmp_path):
 
 
 @ROOT_AND_SETPRIV
-def test_a_container_without_landlock_or_unshare_grades_on_the_uid_tier(open_python, tmp_path):
+def test_a_container_without_landlock_or_unshare_grades_on_the_uid_tier(sysvenv_python, tmp_path):
     """Docker before 20.10.18 (its real profile, tests/docker_seccomp.py): no Landlock, no
     namespaces, but root's set-uid. With the
     hidden folders private (as setup.sh makes them) the uid tier grades as designed."""
-    with private(every_hidden()):
-        run = grade(as_docker([], PROFILES["v20.10.17"]), open_python,
+    with private(every_kit()):
+        run = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python,
                     tmp_path / "out")
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Sandbox: uid (set-uid to an unused uid, seccomp)" in run.stdout
     assert_designed_scores(tmp_path / "out")
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o700  # the child's uid cannot enter
-    assert "make the class folder private" in run.stderr  # the examples are open to all
+    assert "make the class folder private" not in run.stderr  # the examples: in the kit
 
 
 @ROOT_AND_SETPRIV
-def test_the_uid_tier_refuses_a_reference_others_can_read(open_python, tmp_path):
+def test_the_uid_tier_refuses_a_reference_others_can_read(sysvenv_python, tmp_path):
     """File modes are the uid tier's only wall: its canary tries the hidden folder itself,
     every configuration of the tier fails on it, and grade refuses with one line that says
     what to do; nothing is graded."""
-    run = grade(as_docker([], PROFILES["v20.10.17"]), open_python,
+    run = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python,
                 tmp_path / "out")
     assert run.returncode == 1
     (line,) = run.stderr.strip().splitlines()
@@ -175,10 +182,10 @@ def test_a_configuration_whose_canary_fails_gives_way_to_the_next(open_python):
 
 
 @ROOT_AND_SETPRIV
-def test_doctor_says_when_only_a_readable_reference_stands_in_the_way(open_python):
+def test_doctor_says_when_only_a_readable_reference_stands_in_the_way(sysvenv_python):
     """doctor proves what grade would: its canary tries every assignment's hidden folder,
     and says which configuration failed on which file, and what grade will do."""
-    run = subprocess.run(as_docker([open_python, "-m", "autograder.cli", "doctor"],
+    run = subprocess.run(as_docker([sysvenv_python, "-m", "autograder.cli", "doctor"],
                                    PROFILES["v20.10.17"]),
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -292,7 +299,7 @@ def test_a_child_without_a_scratch_tmpfs_cannot_fill_the_disk():
 
 
 @ROOT_AND_SETPRIV
-def test_the_uid_tier_refuses_while_another_copy_of_the_answers_is_readable(open_python):
+def test_the_uid_tier_refuses_while_another_copy_of_the_answers_is_readable(sysvenv_python):
     """Another checkout of the kit (here a clone under /tmp) whose hidden folder any user may
     read is the answer key for a child that walks the disk: the uid tier's canary finds it
     and refuses, naming it; once it is private too, the tier grades."""
@@ -304,14 +311,33 @@ def test_the_uid_tier_refuses_while_another_copy_of_the_answers_is_readable(open
         for path in [copy, *copy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
         out = copy / "out"
-        with private([p for p in every_hidden() if not str(p).startswith(str(copy))]):
-            refused = grade(as_docker([], PROFILES["v20.10.17"]), open_python, out)
-            with private([copy / "kit" / "assignments"]):
-                graded = grade(as_docker([], PROFILES["v20.10.17"]), open_python, out)
+        with private([p for p in every_kit() if not str(p).startswith(str(copy))]):
+            refused = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python, out)
+            with private([copy / "kit"]):
+                graded = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python, out)
         assert refused.returncode == 1
         (line,) = refused.stderr.strip().splitlines()
-        assert f"the canary could read {copy}/kit/assignments/backprop/hidden/" in line
+        assert f"the canary could read {copy}/kit/" in line
         assert graded.returncode == 0, graded.stderr[-2000:]
         assert "Sandbox: uid (" in graded.stdout
     finally:
         shutil.rmtree(copy, ignore_errors=True)
+
+
+@ROOT_AND_SETPRIV
+def test_the_uid_tier_warns_of_submissions_others_can_read(sysvenv_python):
+    """A class folder any user may read: on the uid tier a child could read a classmate's
+    file, so grade says to make it private (and grades: the hidden side is safe)."""
+    folder = Path(tempfile.mkdtemp(prefix="autograder-open-class-"))
+    try:
+        folder.chmod(0o755)
+        shutil.copy(ROOT / "assignments" / "backprop" / "examples" / "submissions" /
+                    "correct.ipynb", folder / "alice.ipynb")
+        (folder / "alice.ipynb").chmod(0o644)
+        with private(every_kit()):
+            run = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python, folder / "out",
+                        str(folder / "alice.ipynb"))
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "1 submission(s) are (alice): make the class folder private" in run.stderr
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

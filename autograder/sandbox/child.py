@@ -613,15 +613,17 @@ def remove_files_of(uid):
                 pass
 
 
-def choose_tier(asked, config=None):
+def choose_tier(asked, config=None, hide=()):
     """Probe the host and pick a configuration: ``config`` when given (one the grader took
     from an earlier probe's list), else the strongest of ``asked`` (auto: of any tier).
+    An unused uid needs to reach Python's folders outside ``hide`` only (the kit's own
+    folder is on the import path, and no child reads it).
 
     Returns what it found: the configurations of ``asked`` strongest first, the chosen one
     (its ``tier`` is "none" when there is none), and why the other tiers are missing.
     """
     found = CONFINE.probe()
-    configs, why = CONFINE.configurations(found, CONFINE.open_to_all(python_paths()))
+    configs, why = CONFINE.configurations(found, CONFINE.open_to_all(python_paths(hide)))
     if asked not in ("auto", None):
         configs = [c for c in configs if c["tier"] == asked]
     if config is None:
@@ -635,11 +637,11 @@ def choose_tier(asked, config=None):
             "setuid": chosen["setuid"], "netns": chosen["netns"]}
 
 
-def zygote_main(fd, asked, config=None):
+def zygote_main(fd, asked, config=None, hide=()):
     ctrl = socket.socket(fileno=fd)
     children = {}  # pid -> {"uid": ..., "workdir": ...} of each sandbox child not yet stopped
     REAPER.become_subreaper()
-    host = choose_tier(asked, config)
+    host = choose_tier(asked, config, hide)
     ctrl.send(json.dumps(host).encode())
     null = os.open(os.devnull, os.O_WRONLY)  # the grader reads the zygote's stderr no more
     os.dup2(null, 2)
@@ -751,5 +753,6 @@ if __name__ == "__main__":
         process_main()
     else:
         CONFINE, REAPER = load_sibling("confine"), load_sibling("reaper")
+        given = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
         zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "auto",
-                    json.loads(sys.argv[3]) if len(sys.argv) > 3 else None)
+                    given.get("config"), given.get("hide", ()))

@@ -157,11 +157,12 @@ def secret_files(folders: list[Path] | tuple) -> list[Path]:
 
 
 def hidden_copies(hide: list[Path] | tuple, depth: int = 6, budget: int = 50_000) -> list[Path]:
-    """The files of every other copy of an assignment's hidden side on this machine: each
-    ``assignments/<name>/hidden`` folder (another checkout, a clone, an unpacked package)
-    under the folders a child must not see and the shared scratch folders, links not
-    followed, ``depth`` levels and ``budget`` folders at most. The uid tier's wall is file
-    modes: a copy others may read anywhere is the answer key, so its canary tries these."""
+    """The first files of every copy of the kit on this machine, and of its hidden side: each
+    folder holding ``assignments/<name>/hidden`` (another checkout, a clone, an unpacked
+    package: its examples and git history hold solutions too) under the folders a child must
+    not see and the shared scratch folders, links not followed, ``depth`` levels and
+    ``budget`` folders at most. The uid tier's wall is file modes: a copy others may read
+    anywhere is an answer key, so its canary tries these."""
     found: list[Path] = []
     tops = [Path(p) for p in hide] + [Path(p) for p in SHARED if Path(p).is_dir()]
     for top in dict.fromkeys(tops):
@@ -169,7 +170,7 @@ def hidden_copies(hide: list[Path] | tuple, depth: int = 6, budget: int = 50_000
             budget -= 1
             here = Path(folder)
             if here.name == "hidden" and here.parent.parent.name == "assignments":
-                found += secret_files([here])[:4]
+                found += secret_files([here])[:4] + secret_files([here.parents[2]])[:4]
                 dirs[:] = []
             elif budget <= 0 or len(here.relative_to(top).parts) >= depth:
                 dirs[:] = []

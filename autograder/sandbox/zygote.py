@@ -51,7 +51,7 @@ class Zygote:
         self._ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
             [sys.executable, "-I", str(CHILD_SCRIPT), str(theirs.fileno()), tier,
-             *([json.dumps(config)] if config else [])],
+             json.dumps({"config": config, "hide": self.hide})],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
