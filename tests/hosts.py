@@ -122,17 +122,38 @@ def private(folders: list[Path]):
                 p.chmod(mode)
 
 
-def every_kit() -> list[Path]:
-    """Every copy of the kit on this machine: this one, and every other (another checkout,
-    a clone under /tmp) that the uid tier's canary would find readable; what ``private``
-    closes for a host whose wall is file modes (as Gradescope's setup.sh closes its source)."""
+def other_kits(keep: tuple[Path, ...] = ()) -> list[Path]:
+    """Every other copy of the kit on this machine (another checkout, a clone under /tmp)
+    that the uid tier's canary would find, but those under ``keep``."""
     from autograder.config import KIT_ROOT
     from autograder.plugin import hidden_folders
     from autograder.sandbox.host import hidden_copies
 
     copies = hidden_copies(hidden_folders(KIT_ROOT, KIT_ROOT, []))
     roots = {a.parent for p in copies for a in p.parents if a.name == "assignments"}
-    return sorted(roots | {KIT_ROOT})
+    return sorted(r for r in roots - {KIT_ROOT}
+                  if not any(r == k or k in r.parents for k in keep))
+
+
+# run a command in a mount namespace of its own with some folders under empty tmpfs
+COVER = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+split = sys.argv.index("--")
+if libc.unshare(0x20000) or libc.mount(b"none", b"/", None, (1 << 14) | (1 << 18), None):
+    raise SystemExit("no mount namespace: " + os.strerror(ctypes.get_errno()))
+for folder in sys.argv[1:split]:
+    if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", 0, b"size=4k,mode=0700"):
+        raise SystemExit(folder + ": " + os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[split + 1], sys.argv[split + 1:])
+"""
+
+
+def without_other_kits(cmd: list[str], keep: tuple[Path, ...] = ()) -> list[str]:
+    """``cmd`` (as root) where every other copy of the kit on this machine is covered by an
+    empty tmpfs in a mount namespace of its own: a host whose wall is file modes (the uid
+    tier) sees one kit, as a container does, and no other checkout's modes are touched."""
+    return [sys.executable, "-c", COVER, *map(str, other_kits(keep)), "--", *cmd]
 
 
 def system_python() -> Path:

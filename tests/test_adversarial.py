@@ -34,11 +34,11 @@ from hosts import (
     USER,
     as_docker,
     as_user,
-    every_kit,
     private,
     reachable,
     system_python,
     user_python,
+    without_other_kits,
 )
 
 from autograder.config import read_toml
@@ -308,8 +308,9 @@ def batch(request) -> Batch:
     if host == "docker":
         prefix = as_docker([], PROFILES["v28.5.2"])
     elif host == "old-docker":  # the uid tier: file modes are its wall, as setup.sh makes them
-        python, prefix = str(system_python()), as_docker([], PROFILES["v20.10.17"])
-        closed = private([*every_kit(), out])
+        python = str(system_python())
+        prefix = without_other_kits(as_docker([], PROFILES["v20.10.17"]))
+        closed = private([ROOT, out])
         closed.__enter__()
         request.addfinalizer(lambda: closed.__exit__(None, None, None))
         opened = reachable(ROOT)

@@ -24,11 +24,11 @@ from hosts import (
     as_docker,
     as_docker_root,
     as_user,
-    every_kit,
     private,
     reachable,
     system_python,
     user_python,
+    without_other_kits,
 )
 from test_grade import EXAMPLE_SCORES, result_scores
 
@@ -97,6 +97,12 @@ def open_python():
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def old_docker(keep: tuple[Path, ...] = ()) -> list[str]:
+    """Root in a container of Docker before 20.10.18 (moby's v20.10.17 profile: no Landlock,
+    no unshare) that holds this one kit, as a container does."""
+    return without_other_kits(as_docker([], PROFILES["v20.10.17"]), keep)
+
+
 def grade(prefix: list[str], python: str, out: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*prefix, python, "-m", "autograder.cli", "grade", "--assignment",
                            "backprop", "--out", str(out), "--jobs", "2", *args], cwd=ROOT,
@@ -127,8 +133,8 @@ def test_a_container_without_landlock_or_unshare_grades_on_the_uid_tier(sysvenv_
     """Docker before 20.10.18 (its real profile, tests/docker_seccomp.py): no Landlock, no
     namespaces, but root's set-uid. With the
     hidden folders private (as setup.sh makes them) the uid tier grades as designed."""
-    with private(every_kit()):
-        run = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python,
+    with private([ROOT]):
+        run = grade(old_docker(), sysvenv_python,
                     tmp_path / "out")
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Sandbox: uid (set-uid to an unused uid, seccomp)" in run.stdout
@@ -142,7 +148,7 @@ def test_the_uid_tier_refuses_a_reference_others_can_read(sysvenv_python, tmp_pa
     """File modes are the uid tier's only wall: its canary tries the hidden folder itself,
     every configuration of the tier fails on it, and grade refuses with one line that says
     what to do; nothing is graded."""
-    run = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python,
+    run = grade(old_docker(), sysvenv_python,
                 tmp_path / "out")
     assert run.returncode == 1
     (line,) = run.stderr.strip().splitlines()
@@ -185,8 +191,8 @@ def test_a_configuration_whose_canary_fails_gives_way_to_the_next(open_python):
 def test_doctor_says_when_only_a_readable_reference_stands_in_the_way(sysvenv_python):
     """doctor proves what grade would: its canary tries every assignment's hidden folder,
     and says which configuration failed on which file, and what grade will do."""
-    run = subprocess.run(as_docker([sysvenv_python, "-m", "autograder.cli", "doctor"],
-                                   PROFILES["v20.10.17"]),
+    run = subprocess.run(without_other_kits(as_docker([sysvenv_python, "-m", "autograder.cli",
+                                                       "doctor"], PROFILES["v20.10.17"])),
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     text = " ".join(run.stdout.split())
@@ -311,10 +317,11 @@ def test_the_uid_tier_refuses_while_another_copy_of_the_answers_is_readable(sysv
         for path in [copy, *copy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
         out = copy / "out"
-        with private([p for p in every_kit() if not str(p).startswith(str(copy))]):
-            refused = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python, out)
+        docker = old_docker(keep=(copy,))
+        with private([ROOT]):
+            refused = grade(docker, sysvenv_python, out)
             with private([copy / "kit"]):
-                graded = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python, out)
+                graded = grade(docker, sysvenv_python, out)
         assert refused.returncode == 1
         (line,) = refused.stderr.strip().splitlines()
         assert f"the canary could read {copy}/kit/" in line
@@ -334,8 +341,8 @@ def test_the_uid_tier_warns_of_submissions_others_can_read(sysvenv_python):
         shutil.copy(ROOT / "assignments" / "backprop" / "examples" / "submissions" /
                     "correct.ipynb", folder / "alice.ipynb")
         (folder / "alice.ipynb").chmod(0o644)
-        with private(every_kit()):
-            run = grade(as_docker([], PROFILES["v20.10.17"]), sysvenv_python, folder / "out",
+        with private([ROOT]):
+            run = grade(old_docker(), sysvenv_python, folder / "out",
                         str(folder / "alice.ipynb"))
         assert run.returncode == 0, run.stderr[-2000:]
         assert "1 submission(s) are (alice): make the class folder private" in run.stderr
