@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hosts import HAS_SETPRIV, PROFILES, as_docker, kit_venv, private, without_other_kits
+from hosts import HAS_SETPRIV, PROFILES, as_docker, kit_venv, private, reachable, without_other_kits
 from test_grade import EXAMPLE_SCORES, result_scores
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,8 +124,9 @@ def test_the_uid_tier_refuses_a_hidden_folder_others_can_read(python, tmp_path):
     if not opens_python(python):
         pytest.skip("no uid tier for this interpreter")
     out = tmp_path / "grades"
-    run = in_docker("v20.10.17", python, ["grade", "--assignment", "backprop", "--out",
-                                          str(out)], tmp_path)
+    with reachable(ROOT):  # a clone made by mktemp -d is closed to others by its parent
+        run = in_docker("v20.10.17", python, ["grade", "--assignment", "backprop", "--out",
+                                              str(out)], tmp_path)
     assert run.returncode == 1
     (line,) = run.stderr.strip().splitlines()
     assert "the canary could read" in line and "chmod -R go-rwx" in line
