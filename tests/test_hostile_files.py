@@ -1,10 +1,10 @@
-"""Hostile submission FILES, NAMES and TEXTS (tests/submissions/hostile/) graded in one batch
+"""Hostile submission FILES, NAMES and TEXTS, made at test time, graded in one batch
 by the real CLI beside the bundled examples, whose designed scores must not move.
 
-The corpus's committed files are the hostile names (two functions each); the rest is made
-here: the correct solution in hostile forms, from the committed correct submissions (CRLF
-and CR exports, a lone surrogate in an exception message: no new copy of the solution is
-committed), and what git cannot hold: links (to the hidden reference, to a classmate's
+Every file is made here, from the committed correct submissions (no new copy of the
+solution is committed): the hostile names (two functions each), the correct solution in
+hostile forms (CRLF and CR exports, a lone surrogate in an exception message), and what
+git cannot hold: links (to the hidden reference, to a classmate's
 notebook, a student folder that is a link), a FIFO, a character device (as root), a
 notebook with 50 MB of outputs. Every expectation is
 worked out by hand below from the checks' points (tests/test_grade.py's table):
@@ -26,10 +26,10 @@ import shutil
 import stat
 from pathlib import Path
 
+import nbformat
 import pytest
 from test_grade import EXAMPLE_SCORES, EXAMPLES, FULL, PARTS, REFERENCE, grade_cli
 
-CORPUS = Path(__file__).resolve().parent / "submissions" / "hostile"
 ZERO = (0,) * len(PARTS)
 TWO = (1, 1, 0, 0, 0, 0, 0)  # sigmoid, sigmoid_prime
 LINK = "a symbolic link, not a file: submit the notebook itself"
@@ -96,14 +96,29 @@ def correct_forms(folder: Path) -> None:
     (folder / "surrogate_error.py").write_text(SURROGATE_CELL + script, encoding="utf-8")
 
 
+HOSTILE_NAMES = ("..py", "...py", ".py", '=HYPERLINK("x").ipynb', "+cmd.py", "-x.py",
+                 "@sum.py", "[red]x.py")
+
+
+def two_functions(folder: Path) -> None:
+    """Under each hostile name, the correct script's sigmoid and sigmoid_prime only (2 of 16
+    points), as a script or a notebook."""
+    script = (EXAMPLES / "correct_script.py").read_text(encoding="utf-8")
+    code = script[:script.index("def forward(")]
+    for name in HOSTILE_NAMES:
+        if name.endswith(".ipynb"):
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+            (folder / name).write_text(nbformat.writes(nb), encoding="utf-8")
+        else:
+            (folder / name).write_text(code, encoding="utf-8")
+
+
 def make_class(folder: Path) -> None:
-    """The class: the examples, the committed corpus, and what git cannot hold."""
+    """The class: the examples, and the hostile files made here."""
     folder.mkdir()
     for path in EXAMPLES.iterdir():
         shutil.copy(path, folder / path.name)
-    for path in CORPUS.iterdir():
-        if path.name.endswith((".py", ".ipynb")):  # ".py" too (no suffix for pathlib)
-            shutil.copy(path, folder / path.name)
+    two_functions(folder)
     correct_forms(folder)
     (folder / "carol").mkdir()
     (folder / "carol" / "backprop.py").symlink_to(REFERENCE / "backprop.py")
@@ -117,7 +132,6 @@ def make_class(folder: Path) -> None:
     if IS_ROOT:
         os.mknod(folder / "null.py", stat.S_IFCHR | 0o666, os.makedev(1, 3))
     plots_notebook(folder / "plots.ipynb", 50)
-    shutil.copy(CORPUS / "@sum.py", folder / "[red]x.py")
 
 
 def tree(root: Path) -> set[str]:
