@@ -70,13 +70,19 @@ def run_batch(batch: Batch, progress=None) -> Outcome:
     called as students are graded. The caller owns ``batch.out`` (``out_lock``)."""
     todo = pending(batch)
     batch.out.mkdir(parents=True, exist_ok=True)
-    for stale in batch.out.glob("**/.*.tmp"):  # a write_atomic cut short by a killed run
-        stale.unlink(missing_ok=True)
+    sweep_partial_writes(batch.out)  # a killed run's
     give_up = partial(_give_up, batch.out)
     outcome = Pool(partial(_start, batch), batch.jobs, give_up, partial(check_room, batch.out),
                    progress).run(todo)
+    sweep_partial_writes(batch.out)  # a worker stopped in the middle of a write, now gone
     write_outputs(batch, graded_now=bool(outcome.graded))
     return outcome
+
+
+def sweep_partial_writes(out: Path) -> None:
+    """Remove the temporary files of write_atomic calls cut short (no writer is running)."""
+    for stale in out.glob("**/.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def write_outputs(batch: Batch, graded_now: bool) -> None:
