@@ -22,11 +22,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hosts import HAS_SETPRIV, PROFILES, as_docker, kit_venv, private, reachable, without_other_kits
+from hosts import (
+    HAS_SETPRIV,
+    PROFILES,
+    as_docker,
+    private,
+    reachable,
+    system_python,
+    without_other_kits,
+)
 from test_grade import EXAMPLE_SCORES, result_scores
 
 ROOT = Path(__file__).resolve().parents[1]
-DEBIAN = Path("/usr/bin/python3")
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not HAS_SETPRIV,
                                 reason="the container is simulated as root with setpriv")
 pytest.importorskip("pyseccomp", reason="the launcher builds its filter with pyseccomp")
@@ -35,14 +42,7 @@ pytest.importorskip("pyseccomp", reason="the launcher builds its filter with pys
 @pytest.fixture(scope="session", params=["pyenv", "debian"])
 def python(request) -> Path:
     """The interpreter the grader runs on."""
-    if request.param == "pyenv":
-        return Path(sys.executable)
-    if not DEBIAN.exists():
-        pytest.skip(f"no {DEBIAN}")
-    try:
-        return kit_venv(DEBIAN)
-    except subprocess.CalledProcessError as err:
-        pytest.skip(f"pip could not install the kit for {DEBIAN}: {err.stderr[-500:]}")
+    return Path(sys.executable) if request.param == "pyenv" else system_python()
 
 
 def in_docker(profile: str, python: Path, args: list[str],
