@@ -15,23 +15,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 from rich.text import Text  # a student's name is shown as it is, never read as markup
 
-from autograder.config import (
+from autograder.commands.progress_lines import LineProgress
+from autograder.core.config import (
     KIT_ROOT,
     ORACLE_NAME,
     Assignment,
     ConfigError,
     list_assignments,
     load_assignment,
-    read_seed,
 )
-from autograder.formats.grades_csv import read_all_results
-from autograder.formats.gradescope import part_scores
-from autograder.grade import Batch, run_batch
-from autograder.loader import discover
-from autograder.out_lock import FolderRefused, own_folder
-from autograder.plugin import hidden_folders, secret_paths
-from autograder.pool import Stopped
-from autograder.progress_lines import LineProgress
+from autograder.core.errors import KitError, Misuse
+from autograder.core.loader import discover
+from autograder.engine.api import default_seed
+from autograder.engine.batch import Batch, run_batch
+from autograder.engine.out_lock import own_folder
+from autograder.engine.pool import Stopped
+from autograder.formats.gradescope import read_all_students
 from autograder.sandbox.host import (
     CHOICES,
     NOT_PROTECTED,
@@ -40,24 +39,9 @@ from autograder.sandbox.host import (
     open_host,
     stops,
 )
-from autograder.usage import Misuse
+from autograder.sandbox.policy import hidden_folders, secret_paths
 
 DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the host's, said in one line
-
-
-def _seed(args: argparse.Namespace, reference: Path) -> int:
-    if args.seed is not None:
-        return args.seed
-    if os.environ.get("AUTOGRADER_SEED"):
-        try:
-            return int(os.environ["AUTOGRADER_SEED"])
-        except ValueError:
-            raise Misuse("AUTOGRADER_SEED must be an integer") from None
-    try:
-        seed = read_seed(reference)
-    except ConfigError as err:
-        raise Misuse(str(err)) from None
-    return 0 if seed is None else seed
 
 
 def cmd_grade(args: argparse.Namespace, console: Console) -> int:
@@ -65,23 +49,20 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     ``OUT/<assignment>/`` when the kit has several)."""
     if args.jobs < 1:
         raise Misuse("--jobs must be at least 1")
-    try:
-        if args.nbgrader_db and args.assignment is None:
-            if not args.paths:
-                raise Misuse("--nbgrader-db needs PATH: the course's submitted/ folder")
-            from autograder.nbgrader_course import layout_assignments
-            chosen = layout_assignments(args.paths)  # each one with nbgrader submissions
-        elif args.paths or args.assignment is not None or len(list_assignments()) < 2:
-            chosen = [load_assignment(args.assignment)]
-        else:
-            chosen = [load_assignment(folder) for folder in list_assignments()]
-    except ConfigError as err:
-        raise Misuse(str(err)) from None
+    if args.nbgrader_db and args.assignment is None:
+        if not args.paths:
+            raise Misuse("--nbgrader-db needs PATH: the course's submitted/ folder")
+        from autograder.instructor.nbgrader_course import layout_assignments
+        chosen = layout_assignments(args.paths)  # each one with nbgrader submissions
+    elif args.paths or args.assignment is not None or len(list_assignments()) < 2:
+        chosen = [load_assignment(args.assignment)]
+    else:
+        chosen = [load_assignment(folder) for folder in list_assignments()]
     if args.canvas is not None:
         if len(chosen) > 1:
             raise Misuse(f"--canvas names one Canvas assignment, and this run grades "
                          f"{len(chosen)}: give --assignment NAME")
-        from autograder.formats.canvas import canvas_title  # instructors only (not released)
+        from autograder.instructor.canvas import canvas_title  # instructors only (not released)
 
         args.canvas, warning = canvas_title(args.canvas)
         if warning:
@@ -108,7 +89,7 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     reference = Path(args.reference or assignment.hidden).resolve()
     if not (reference / ORACLE_NAME).is_file():
         raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
-    from autograder.formats.roster import class_list, graded_students, read_roster
+    from autograder.instructor.roster import class_list, graded_students, read_roster
 
     roster = read_roster(Path(args.roster)) if args.roster else None
     paths = [Path(p) for p in args.paths] or [assignment.examples]
@@ -116,7 +97,7 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
         if not path.exists():
             raise Misuse(f"{path}: no such file or folder")
     if args.nbgrader_db:  # nbgrader's layout, for its gradebook
-        from autograder.nbgrader_course import nbgrader_submissions
+        from autograder.instructor.nbgrader_course import nbgrader_submissions
         submissions = nbgrader_submissions(Path(args.nbgrader_db), assignment, paths)
     else:
         submissions = discover(paths, assignment.notebook.name)
@@ -128,8 +109,6 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     try:
         with own_folder(out):
             return _grade_owned(args, console, assignment, out, reference, submissions, rows)
-    except FolderRefused as err:
-        raise Misuse(str(err)) from None
     except OSError as err:
         if err.errno not in DISK_ERRORS:
             raise
@@ -150,8 +129,9 @@ def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignm
               file=sys.stderr)
     elif host["tier"] == "uid":
         _warn_open_submissions(submissions)
-    batch = Batch(assignment, reference, submissions, out, _seed(args, reference), args.jobs,
-                  args.regrade, sandbox=host["tier"], host=host)
+    seed = args.seed if args.seed is not None else default_seed(reference)
+    batch = Batch(assignment, reference, submissions, out, seed, args.jobs, args.regrade,
+                  sandbox=host["tier"], host=host)
     lines = None if console.is_terminal else LineProgress()
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
@@ -164,6 +144,9 @@ def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignm
                 lines(done, total)
 
         outcome = run_batch(batch, progress)
+    from autograder.instructor.class_report import write_class_report  # a release never gets here
+
+    write_class_report(out, assignment)  # every run, also one stopped by a signal
     _print_table(console, assignment, out, [s.student for s in submissions],
                  len(outcome.graded))
     console.print(f"Sandbox: {describe_tier(host)}.")
@@ -176,7 +159,7 @@ def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignm
     if rows is not None:
         _write_class(console, args, assignment, out, rows)
     if args.nbgrader_db:
-        from autograder.nbgrader_course import report_to_gradebook
+        from autograder.instructor.nbgrader_course import report_to_gradebook
         report_to_gradebook(console, Path(args.nbgrader_db), assignment, out, submissions)
     if outcome.failures:
         missing = [s.student for s in outcome.ungraded]
@@ -190,10 +173,10 @@ def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignm
 def _write_class(console: Console, args: argparse.Namespace, assignment: Assignment,
                  out: Path, rows: list) -> None:
     """--roster's class.csv and --canvas's canvas.csv; who is on one side only."""
-    from autograder.formats.canvas import write_canvas_csv
-    from autograder.formats.roster import write_class_csv
+    from autograder.instructor.canvas import write_canvas_csv
+    from autograder.instructor.roster import write_class_csv
 
-    results = read_all_results(out)
+    results = read_all_students(out)
     written = []
     if args.roster:
         path = write_class_csv(out, rows, results, assignment)
@@ -280,7 +263,7 @@ def cmd_doctor(args: argparse.Namespace, console: Console) -> int:
 
 
 def _print_table(console: Console, assignment, out: Path, students: list[str], graded: int) -> None:
-    results = read_all_results(out)
+    results = read_all_students(out)
     table = Table(title=f"{assignment.title}", box=box.SIMPLE_HEAD)
     table.add_column("student", no_wrap=True)
     for part, points in assignment.points.items():
@@ -288,13 +271,13 @@ def _print_table(console: Console, assignment, out: Path, students: list[str], g
     table.add_column(f"total\n/{assignment.total_points:g}", justify="right")
     totals = []
     for student in students:
-        data = results.get(student)
-        if data is None:
+        result = results.get(student)
+        if result is None:
             table.add_row(Text(student), *["-"] * (len(assignment.points) + 1))
             continue
-        parts = part_scores(data["tests"], assignment)
-        totals.append(float(data["score"]))
-        table.add_row(Text(student), *(f"{v:g}" for v in parts.values()), f"{data['score']:g}")
+        parts = result.part_scores(assignment.points)
+        totals.append(result.score)
+        table.add_row(Text(student), *(f"{v:g}" for v in parts.values()), f"{result.score:g}")
     console.print(table)
     mean = sum(totals) / len(totals) if totals else 0.0
     full = sum(t >= assignment.total_points - 1e-9 for t in totals)
@@ -307,20 +290,14 @@ def _print_table(console: Console, assignment, out: Path, students: list[str], g
 def cmd_answer_key(args: argparse.Namespace, console: Console) -> int:
     """The instructor's answer key: also an nbgrader source notebook (solution markers)."""
     try:
-        from autograder.solved import write_answer_key
+        from autograder.instructor.answer_key import write_answer_key
     except ImportError:
         raise Misuse("the answer key is built in the instructor's kit, not in a release") from None
-    try:
-        assignment = load_assignment(args.assignment)
-    except ConfigError as err:
-        raise Misuse(str(err)) from None
+    assignment = load_assignment(args.assignment)
     reference = Path(args.reference or assignment.reference)
     if not reference.is_file():
         raise Misuse(f"{reference}: no such reference solution")
-    try:
-        out = write_answer_key(assignment.folder, reference, args.out)
-    except ConfigError as err:
-        raise Misuse(str(err)) from None
+    out = write_answer_key(assignment.folder, reference, args.out)
     console.print(f"Wrote {out}: the student notebook with the reference's code in its "
                   "solution cells (### BEGIN SOLUTION / ### END SOLUTION).")
     return 0
@@ -328,19 +305,14 @@ def cmd_answer_key(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_gradescope(args: argparse.Namespace, console: Console) -> int:
     """Build the Gradescope autograder.zip of one assignment (hidden side included)."""
-    from autograder.gradescope_package import PackageError, build_package
+    from autograder.instructor.gradescope_package import build_package
 
-    try:
-        assignment = load_assignment(args.assignment)
-    except ConfigError as err:
-        raise Misuse(str(err)) from None
+    assignment = load_assignment(args.assignment)
     if not (assignment.hidden / ORACLE_NAME).is_file():
         raise Misuse(f"{assignment.hidden}: no hidden oracle here (a student release has no "
                      "hidden side to package)")
     try:
         out = build_package(assignment, Path(args.out), args.sandbox)
-    except PackageError as err:
-        raise Misuse(str(err)) from None
     except OSError as err:
         print(f"autograder: error: {err.filename or args.out}: {err.strerror or err}; no zip "
               "was written", file=sys.stderr)
@@ -357,7 +329,9 @@ def cmd_gradescope(args: argparse.Namespace, console: Console) -> int:
 def cmd_nbgrader_export(args: argparse.Namespace, console: Console) -> int:
     """nbgrader source folders, with the reference and a test cell per part."""
     try:
-        from autograder.nbgrader_course import cmd_export  # instructors only (not released)
+        from autograder.instructor.nbgrader_course import (
+            cmd_export,  # instructors only (not released)
+        )
     except ImportError:
         raise Misuse("the nbgrader export is made in the instructor's kit, not in a "
                      "release") from None
@@ -378,6 +352,22 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
         hidden = "yes" if (a.hidden / ORACLE_NAME).is_file() else "no (a release)"
         table.add_row(a.name, a.title, f"{a.total_points:g}", ", ".join(a.points), hidden)
     console.print(table)
+    return 0
+
+
+def cmd_release(args: argparse.Namespace, console: Console) -> int:
+    try:
+        from autograder.instructor.release import build_release
+    except ImportError:
+        raise Misuse("a release is built from the instructor's kit, not from a release") from None
+    assignment = load_assignment(args.assignment)
+    files = build_release(assignment, Path(args.out))
+    out = Path(args.out)
+    console.print(f"Wrote the student release of [bold]{assignment.title}[/] to {out}/ "
+                  f"({len(files)} files, {assignment.total_points:g} points in "
+                  f"{len(assignment.points)} parts).")
+    console.print("Next: push it to GitHub as a template repository and use it as the "
+                  "starter code of a GitHub Classroom assignment (see its README.md).")
     return 0
 
 
@@ -443,7 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
     nbgrader_export.add_argument("--assignment", default=None,
                                  help="assignment name or folder (default: every assignment)")
     nbgrader_export.set_defaults(func=cmd_nbgrader_export)
-    from autograder.cli_public import add_parsers  # check, classroom-result, release
+    release = sub.add_parser("release", help="build the student release (GitHub Classroom "
+                                             "template repository)")
+    release.add_argument("--out", default="dist/student",
+                         help="output folder (default: dist/student/)")
+    release.add_argument("--assignment", default=None,
+                         help="assignment name or folder (default: the only one; see "
+                              "`autograder list`)")
+    release.set_defaults(func=cmd_release)
+    from autograder.commands.student import add_parsers  # check, classroom-result
 
     add_parsers(sub)
     return parser
@@ -457,9 +455,9 @@ def main(argv: list[str] | None = None) -> int:
         console = Console(width=120)
     try:
         return args.func(args, console)
-    except Misuse as err:
+    except KitError as err:  # what the kit cannot do, in one line, with its exit status
         print(f"autograder: error: {err}", file=sys.stderr)
-        return 2
+        return err.exit_status
     except (KeyboardInterrupt, Stopped) as stop:
         signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
         print(f"autograder: stopped by {signal.Signals(signum).name}.", file=sys.stderr)

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from student_kit import solved_notebook, write  # noqa: E402
 
-from autograder.config import load_assignment  # noqa: E402
-from autograder.release import SAVED, build_release  # noqa: E402
+from autograder.core.config import load_assignment  # noqa: E402
+from autograder.instructor.release import SAVED, build_release  # noqa: E402
 
 TARGET_RATIO = 0.5
 

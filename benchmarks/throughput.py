@@ -1,7 +1,7 @@
 """Grading throughput: a class of notebooks through ``autograder grade``, against a numpy launch.
 
 What it measures. It writes ``--n`` notebook submissions into a temp folder, about 70 %
-correct (the answer key built by ``autograder.solved.solve_notebook``) and the rest
+correct (the answer key built by ``autograder.instructor.answer_key.solve_notebook``) and the rest
 faulty: the reference source with one textual patch (σ' missing at the output, W³ not
 transposed in BP2, the update's sign flipped, C without the ½, a KeyError in BP4) or
 with functions left as the notebook's unfinished stubs. It then times, wall-clock, one
@@ -43,7 +43,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.solved import load_module, solve_notebook
+from autograder.instructor.answer_key import solve_notebook
+from autograder.instructor.authoring import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "assignments" / "backprop" / "backprop.ipynb"

@@ -47,7 +47,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.config import load_assignment  # noqa: E402
+from autograder.core.config import load_assignment  # noqa: E402
 from autograder.formats.gradescope import part_scores  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from autograder.modules import load_module
+from autograder.core.modules import load_module
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_PATH = REPO_ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"

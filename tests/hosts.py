@@ -125,9 +125,9 @@ def private(folders: list[Path]):
 def other_kits(keep: tuple[Path, ...] = ()) -> list[Path]:
     """Every other copy of the kit on this machine (another checkout, a clone under /tmp)
     that the uid tier's canary would find, but those under ``keep``."""
-    from autograder.config import KIT_ROOT
-    from autograder.plugin import hidden_folders
+    from autograder.core.config import KIT_ROOT
     from autograder.sandbox.host import hidden_copies
+    from autograder.sandbox.policy import hidden_folders
 
     copies = hidden_copies(hidden_folders(KIT_ROOT, KIT_ROOT, []))
     roots = {a.parent for p in copies for a in p.parents if a.name == "assignments"}

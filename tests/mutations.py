@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.config import read_toml  # noqa: E402
+from autograder.core.config import read_toml  # noqa: E402
 
 MUTATIONS = Path(__file__).with_name("mutations.toml")
 

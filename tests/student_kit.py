@@ -25,7 +25,8 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.cli import main
-from autograder.solved import load_module, solve_notebook
+from autograder.instructor.answer_key import solve_notebook
+from autograder.instructor.authoring import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = ROOT / "assignments" / "backprop"
@@ -149,8 +150,8 @@ def hard_coded_notebook() -> NotebookNode:
 def copy_public_files(folder: Path) -> list[Path]:
     """The assignment's released files but the notebook (config, support files, checks,
     public oracle and what they import) copied into ``folder``."""
-    from autograder.config import load_assignment
-    from autograder.release import assignment_files
+    from autograder.core.config import load_assignment
+    from autograder.instructor.release import assignment_files
 
     config = load_assignment(ASSIGNMENT)
     copied = []

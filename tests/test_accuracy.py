@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 
-from autograder.config import load_assignment, read_toml
-from autograder.grade import Batch, run_batch
-from autograder.loader import discover
-from autograder.public import run_public_checks
+from autograder.core.config import load_assignment, read_toml
+from autograder.core.loader import discover
+from autograder.engine.batch import Batch, run_batch
+from autograder.engine.public import run_public_checks
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -96,7 +96,7 @@ def test_each_realistic_submission_gets_its_hand_derived_scores(graded, student)
 
 def test_the_formats_students_submit_are_read_as_cells():
     """nbconvert's `# In[ ]:` cells and Jupytext's `# %%` cells split; Colab's is one cell."""
-    from autograder.loader import read_cells
+    from autograder.core.loader import read_cells
 
     nbconvert = read_cells(REALISTIC / "correct_nbconvert_export.py")
     percent = read_cells(REALISTIC / "correct_matmul_jupytext.py")

@@ -41,7 +41,7 @@ from hosts import (
     without_other_kits,
 )
 
-from autograder.config import read_toml
+from autograder.core.config import read_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "submissions" / "adversarial"

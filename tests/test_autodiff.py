@@ -22,12 +22,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.config import load_assignment
-from autograder.grade import Batch, run_batch
-from autograder.loader import discover
-from autograder.modules import load_module
-from autograder.public import run_public_checks
-from autograder.release import audit, build_release
+from autograder.core.config import load_assignment
+from autograder.core.loader import discover
+from autograder.core.modules import load_module
+from autograder.engine.batch import Batch, run_batch
+from autograder.engine.public import run_public_checks
+from autograder.instructor.release import audit, build_release
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = load_assignment("autodiff")
@@ -209,7 +209,7 @@ def test_any_depth_gradients_agree_with_finite_differences_and_with_backprop(pub
 
 def test_the_exercise_network_is_the_first_assignments():
     first = load_assignment("backprop")
-    from autograder.config import read_config
+    from autograder.core.config import read_config
 
     theirs, mine = read_config(first.folder)["exercise"], read_config(FOLDER)["network"]
     assert {k: theirs[k] for k in mine} == mine

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from toy import KINDS, SCORES, write_kinds, write_toy
 
-from autograder.formats.grader_failed import SAYS
-from autograder.out_lock import LOCK_NAME
+from autograder.core.results import GRADER_FAILED as SAYS
+from autograder.engine.out_lock import LOCK_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 77
@@ -311,7 +311,7 @@ def test_a_read_only_out_exits_2_before_grading(toy, tmp_path):
 
 
 def test_the_lock_names_its_holder_and_is_gone_after(tmp_path):
-    from autograder.out_lock import FolderBusy, own_folder
+    from autograder.engine.out_lock import FolderBusy, own_folder
 
     with own_folder(tmp_path):
         text = (tmp_path / LOCK_NAME).read_text()
@@ -325,7 +325,7 @@ def test_the_lock_names_its_holder_and_is_gone_after(tmp_path):
 
 
 def test_a_stale_lock_file_left_by_a_killed_run_is_taken(tmp_path):
-    from autograder.out_lock import own_folder
+    from autograder.engine.out_lock import own_folder
 
     (tmp_path / LOCK_NAME).write_text("pid 1, started 2020-01-01 00:00:00\n")
     with own_folder(tmp_path):
@@ -335,7 +335,7 @@ def test_a_stale_lock_file_left_by_a_killed_run_is_taken(tmp_path):
 def test_progress_lines_every_5_percent_or_10_seconds():
     from io import StringIO
 
-    from autograder.progress_lines import LineProgress, line
+    from autograder.commands.progress_lines import LineProgress, line
 
     # 120 graded in 120 / 14.8 s: 14.8/s, 9880 left take 667.6 s, about 11 min
     assert line(120, 10000, 120 / 14.8) == "graded 120/10000 (1.2 %), 14.8/s, about 11 min left"

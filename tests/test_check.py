@@ -32,19 +32,21 @@ from student_kit import (
 )
 
 from autograder.cli import main
-from autograder.config import load_assignment
+from autograder.core.config import load_assignment
+from autograder.core.loader import Submission
+from autograder.core.results import CheckResult
+from autograder.engine.public import check_notebook, run_public_checks
 from autograder.formats.feedback import html_table, text_table
-from autograder.loader import Submission
-from autograder.public import CheckResult, check_notebook, run_public_checks
-from autograder.release import assignment_files
-from autograder.student import check, parts_named, run_check, unsaved_warnings
+from autograder.instructor.release import assignment_files
+from autograder.student.notebook import check, parts_named, run_check, unsaved_warnings
 
 ASSIGNMENT_CONFIG = load_assignment(ASSIGNMENT)
 PUBLIC_FILES = [p for p in assignment_files(ASSIGNMENT_CONFIG) if p != ASSIGNMENT_CONFIG.notebook]
 PUBLIC_SIDE = [
     *(p for p in PUBLIC_FILES if p.suffix == ".py"),
     *(ROOT / "autograder" / name for name in (
-        "public.py", "student.py", "cli_public.py", "release.py", "__init__.py",
+        "engine/public.py", "engine/apart.py", "engine/api.py", "student/notebook.py",
+        "commands/student.py", "instructor/release.py", "__init__.py",
         "formats/classroom.py", "formats/feedback.py")),
 ]
 
@@ -320,9 +322,9 @@ def test_run_check_gives_the_feedback_object(folder, monkeypatch):
 def test_every_notebook_checks_each_part_where_it_is_written_and_all_at_the_end():
     """A locked, grader-skipped `check("part")` cell for every part, and a last cell that
     checks everything under a text that says these are the public checks, not the grade."""
-    from autograder.config import list_assignments
-    from autograder.loader import SKIP_TAG
-    from autograder.student import check_cell_source
+    from autograder.core.config import list_assignments
+    from autograder.core.loader import SKIP_TAG
+    from autograder.student.notebook import check_cell_source
 
     for folder in list_assignments():
         config = load_assignment(folder)

@@ -5,7 +5,7 @@ import re
 import yaml
 from conftest import REPO_ROOT
 
-from autograder.config import list_assignments, read_toml
+from autograder.core.config import list_assignments, read_toml
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

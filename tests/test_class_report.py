@@ -1,4 +1,4 @@
-"""``report.html`` (autograder/formats/class_report.py): its statistics on a fabricated class
+"""``report.html`` (autograder/instructor/class_report.py): its statistics on a fabricated class
 counted by hand, its escaping, that it loads nothing from elsewhere; then in a real browser
 (headless Chromium: the page's text, its images decoded, a screenshot, sorting by a click);
 and written by a real ``autograder grade`` run on the toy assignment (tests/toy.py).
@@ -35,8 +35,9 @@ import pytest
 from matplotlib.image import imread
 from toy import write_toy
 
-from autograder.config import Assignment, load_assignment
-from autograder.formats.class_report import (
+from autograder.core.config import Assignment, load_assignment
+from autograder.formats.gradescope import read_all_students
+from autograder.instructor.class_report import (
     CheckStat,
     Mistake,
     PartStat,
@@ -48,7 +49,6 @@ from autograder.formats.class_report import (
     totals,
     write_class_report,
 )
-from autograder.formats.grades_csv import read_all_results
 
 ROOT = Path(__file__).resolve().parents[1]
 TRICKY = "O'Brien & <Zoë>"
@@ -151,7 +151,7 @@ class Page(HTMLParser):
 
 
 def test_statistics_of_a_class_counted_by_hand(report, assignment):
-    found = read_all_results(report.parent)
+    found = read_all_students(report.parent)
     assert totals(found) == {"ada": 13.0, TRICKY: 5.0, "bob": 11.5, "broken": 0.0}
     assert part_table(found, assignment) == {
         "ada": {"forward": 10, "backward": 3}, TRICKY: {"forward": 5, "backward": 0},

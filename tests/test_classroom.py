@@ -39,7 +39,7 @@ from student_kit import (
 )
 
 from autograder.cli import main
-from autograder.config import load_assignment
+from autograder.core.config import load_assignment
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "classroom_reporter.schema.json")
                     .read_text(encoding="utf-8"))
@@ -283,8 +283,8 @@ def test_every_assignments_release_publishes_reporter_json_for_each_part(tmp_pat
     """The second assignment works with the Classroom steps unchanged: its release's
     workflow has one step per part, and each step prints valid reporter JSON (the stub
     notebook: no points, a reason)."""
-    from autograder.config import list_assignments
-    from autograder.release import build_release
+    from autograder.core.config import list_assignments
+    from autograder.instructor.release import build_release
 
     for folder in list_assignments():
         assignment = load_assignment(folder)
@@ -409,7 +409,7 @@ def uneven(tmp_path_factory) -> dict[str, dict]:
 
 def test_points_that_do_not_divide_evenly_still_sum_exactly(uneven):
     """backward = 10 over 7 checks: shares of 1.5 (five checks) and 1.25 (two), by largest
-    remainder in quarter points (autograder/shares.py); a solved notebook gets 21.5/21.5,
+    remainder in quarter points (autograder/core/shares.py); a solved notebook gets 21.5/21.5,
     not 21.499999999999996, and every log line, the notice and ``check`` agree."""
     solved = model(uneven["solved"]["runners"])
     assert solved.notice == "Points 21.5/21.5" and solved.table_total == ("21.5", "21.5")

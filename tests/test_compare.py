@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.compare import Tolerance, as_shape, judge, rel_error
+from autograder.core.compare import Tolerance, as_shape, judge, rel_error
 
 RTOL, ATOL = 1e-7, 1e-12
 STRICT = Tolerance(RTOL, ATOL, float32="reject")

@@ -1,10 +1,10 @@
-"""Which file of a student's folder is graded (autograder/loader.py ``discover``)."""
+"""Which file of a student's folder is graded (autograder/core/loader.py ``discover``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.loader import discover
+from autograder.core.loader import discover
 
 
 def touch(path: Path) -> Path:

@@ -21,13 +21,14 @@ import pytest
 from jsonschema import Draft202012Validator
 from toy import KINDS, write_kinds, write_toy
 
-from autograder.compare import Tolerance
-from autograder.config import Assignment
-from autograder.formats.grades_csv import grades_csv, read_all_results, write_grades_csv
-from autograder.formats.gradescope import part_scores, results, write_results
-from autograder.formats.report import merge_reports, without_students
-from autograder.grade import Batch, run_batch
-from autograder.loader import discover
+from autograder.core.compare import Tolerance
+from autograder.core.config import Assignment
+from autograder.core.loader import discover
+from autograder.core.results import from_pytest
+from autograder.engine.batch import Batch, run_batch
+from autograder.engine.records import merge_reports, without_students
+from autograder.formats.grades_csv import grades_csv, write_grades_csv
+from autograder.formats.gradescope import read_all_results, read_results, results, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json")
@@ -145,7 +146,7 @@ def toy_tests(student: str = "ann") -> list[dict]:
 
 
 def test_gradescope_results_from_hand_written_entries():
-    data = results(toy_tests(), TOY)
+    data = results(from_pytest("ann", toy_tests()), TOY)
     # passed earns max_score, failed and error earn 0: 1.5 + 0 + 0 + 3 × 7/3 = 8.5
     assert data["score"] == 8.5
     tests = data["tests"]
@@ -156,20 +157,21 @@ def test_gradescope_results_from_hand_written_entries():
     assert [t["output"] for t in tests[:3]] == ["", "alpha is wrong", "could not load"]
     assert [t["tags"] for t in tests[:3]] == [["alpha"], ["alpha"], ["beta"]]
     assert tests[0]["name"] == "alpha: t::a1"
-    assert part_scores(tests, TOY) == {"alpha": 1.5, "beta": 0.0, "gamma": 7.0}
+    parts = read_results("ann", data).part_scores(TOY.points)
+    assert parts == {"alpha": 1.5, "beta": 0.0, "gamma": 7.0}
     assert "8.5 / 11" in data["output"]
 
 
 def test_a_part_whose_points_do_not_divide_evenly_still_sums_to_its_points():
     for n in (3, 6, 7, 9, 11):
         tests = [entry(f"t::g{i}", "ann", "gamma", 7 / n, "passed") for i in range(n)]
-        data = results(tests, TOY)
+        data = results(from_pytest("ann", tests), TOY)
         assert data["score"] == 7.0
-        assert part_scores(data["tests"], TOY)["gamma"] == 7.0
+        assert read_results("ann", data).part_scores(TOY.points)["gamma"] == 7.0
 
 
 def test_results_json_is_written_atomically_and_reads_back(tmp_path):
-    data = write_results(tmp_path / "ann", toy_tests(), TOY)
+    data = write_results(tmp_path / "ann", from_pytest("ann", toy_tests()), TOY)
     assert json.loads((tmp_path / "ann" / "results.json").read_text()) == data
     assert sorted(p.name for p in (tmp_path / "ann").iterdir()) == [
         "feedback.md", "results.json"]  # no temp left
@@ -177,7 +179,7 @@ def test_results_json_is_written_atomically_and_reads_back(tmp_path):
 
 
 def test_the_feedback_is_markdown_per_part_with_each_failed_checks_message():
-    data = results(toy_tests(), TOY, notes=["cell 2 failed: NameError"])
+    data = results(from_pytest("ann", toy_tests(), notes=["cell 2 failed: NameError"]), TOY)
     assert data["output_format"] == "md"
     lines = data["output"].splitlines()
     title = TOY.title.replace("_", "\\_")
@@ -200,6 +202,7 @@ import json, resource, signal, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from test_formats import TOY, entry
+from autograder.core.results import from_pytest
 from autograder.formats.gradescope import write_results
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
@@ -207,7 +210,7 @@ resource.setrlimit(resource.RLIMIT_FSIZE, (600, 600))  # the disk fills up mid-w
 # feedback.md (about 400 bytes) fits, results.json (about 3000) does not
 tests = [entry(f"t::test_{i}", "ann", "alpha", 0.3, "failed", "x") for i in range(10)]
 try:
-    write_results(Path(sys.argv[1]), tests, TOY)
+    write_results(Path(sys.argv[1]), from_pytest("ann", tests), TOY)
 except OSError as err:
     print(err.errno)
 """
@@ -230,9 +233,10 @@ def test_an_interrupted_write_leaves_the_earlier_results_json_whole(tmp_path):
 def test_grades_csv_from_hand_written_results(tmp_path):
     all_results = {
         "bob": {"score": 0.0, "tests": []},
-        "ann": results(toy_tests("ann"), TOY),
+        "ann": results(from_pytest("ann", toy_tests("ann")), TOY),
     }
-    assert grades_csv(all_results, TOY) == (
+    students = {s: read_results(s, data) for s, data in all_results.items()}
+    assert grades_csv(students, TOY) == (
         "student,alpha,beta,gamma,total,max_score\n"
         "ann,1.5,0,7,8.5,11\n"
         "bob,0,0,0,0,11\n"
@@ -241,7 +245,7 @@ def test_grades_csv_from_hand_written_results(tmp_path):
         (tmp_path / student).mkdir()
         (tmp_path / student / "results.json").write_text(json.dumps(data))
     assert read_all_results(tmp_path) == all_results
-    assert write_grades_csv(tmp_path, TOY).read_text() == grades_csv(all_results, TOY)
+    assert write_grades_csv(tmp_path, TOY).read_text() == grades_csv(students, TOY)
 
 
 def test_merge_reports_of_hand_written_shards():
@@ -284,7 +288,7 @@ def test_incremental_results_equal_those_converted_from_the_final_report(graded,
     assert len(per_student) == len(KINDS)
     for student, tests in per_student.items():
         written = json.loads((graded / student / "results.json").read_text(encoding="utf-8"))
-        assert results(tests, assignment) == written, student
+        assert results(from_pytest(student, tests), assignment) == written, student
 
 
 def test_grades_csv_agrees_with_the_results_json_files(graded, squares):

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_adversarial import CORPUS
 
-from autograder.loader import SubmissionError, read_cells
+from autograder.core.loader import SubmissionError, read_cells
 from autograder.sandbox import Limits, Sandbox, Zygote
 from autograder.sandbox.proxy import ChildLost
 

@@ -34,11 +34,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.config import load_assignment
-from autograder.grade import Batch, run_batch
-from autograder.loader import discover
+from autograder.core.config import load_assignment
+from autograder.core.loader import discover
+from autograder.engine.batch import Batch, run_batch
+from autograder.instructor.answer_key import solve_notebook
+from autograder.instructor.authoring import load_module, public_functions
 from autograder.sandbox.limits import Limits
-from autograder.solved import load_module, public_functions, solve_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "assignments" / "backprop" / "examples" / "submissions"

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.config import load_assignment
-from autograder.grade import Batch, run_batch
-from autograder.loader import discover
+from autograder.core.config import load_assignment
+from autograder.core.loader import discover
+from autograder.engine.batch import Batch, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "assignments" / "backprop" / "hidden"

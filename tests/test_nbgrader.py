@@ -167,7 +167,7 @@ def test_source_has_a_test_cell_per_part_and_the_solutions(course, name):
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_release_keeps_the_kits_stubs_and_holds_nothing_hidden(course, name):
-    from autograder.release import audit
+    from autograder.instructor.release import audit
 
     release = course / "release" / name
     kit = ROOT / "assignments" / name / f"{name}.ipynb"
@@ -309,8 +309,8 @@ def test_without_nbgrader_the_kit_works_and_says_what_to_install(tmp_path, monke
 
 def test_grade_part_errors_when_it_cannot_grade_and_a_stopped_grading_stops_the_rest(
         tmp_path, monkeypatch):
-    from autograder import nbgrader_cells
-    from autograder.nbgrader_cells import NotGraded, grade_part
+    from autograder.student import nbgrader_cells
+    from autograder.student.nbgrader_cells import NotGraded, grade_part
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(nbgrader_cells, "_graded", {})
@@ -347,7 +347,7 @@ def test_the_hidden_test_cell_shows_the_cells_that_failed(tmp_path, monkeypatch)
     sys.path.insert(0, str(Path(__file__).parent))
     from student_kit import solved_notebook
 
-    from autograder.nbgrader_cells import _graded, grade_part
+    from autograder.student.nbgrader_cells import _graded, grade_part
 
     nb = solved_notebook()
     nb.cells.insert(3, nbformat.v4.new_code_cell("import torch"))
@@ -364,9 +364,9 @@ def test_a_link_in_nbgraders_layout_is_graded_as_a_link_never_followed(course, t
     """submitted/<student>/<assignment>/<notebook>: a student folder, an assignment folder
     or a notebook that is a symbolic link is that student's submission as it is (read as a
     link: 0 with the reason), never the file it points to."""
-    from autograder.config import load_assignment
-    from autograder.loader import SubmissionError, read_cells
-    from autograder.nbgrader_course import nbgrader_submissions
+    from autograder.core.config import load_assignment
+    from autograder.core.loader import SubmissionError, read_cells
+    from autograder.instructor.nbgrader_course import nbgrader_submissions
 
     submitted = tmp_path / "submitted"
     real = course / "submitted" / "alice" / "backprop"

@@ -22,18 +22,16 @@ import pytest
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-from autograder.config import read_config
-from autograder.solved import (
+from autograder.core.config import read_config
+from autograder.instructor.answer_key import solution_source, solve_notebook, write_answer_key
+from autograder.instructor.authoring import (
     BEGIN_SOLUTION,
     END_SOLUTION,
     load_module,
     plain_signature,
     public_functions,
-    solution_source,
-    solve_notebook,
     split_function,
     stub_functions,
-    write_answer_key,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

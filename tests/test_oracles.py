@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT
 
-from autograder.config import load_assignment
-from autograder.modules import load_module
-from autograder.plugin import Grading
+from autograder.core.config import load_assignment
+from autograder.core.modules import load_module
+from autograder.engine.plugin import Grading
 from autograder.sandbox.proxy import Answer
 
 ASSIGNMENT = REPO_ROOT / "assignments" / "backprop"

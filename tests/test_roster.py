@@ -18,9 +18,11 @@ import pytest
 from toy import KINDS, write_toy
 
 from autograder.cli import main
-from autograder.formats.canvas import canvas_csv, canvas_title
-from autograder.formats.roster import Roster, Student, class_csv, class_list, read_roster
-from autograder.usage import Misuse
+from autograder.core.errors import Misuse
+from autograder.core.results import StudentResult
+from autograder.formats.gradescope import read_results
+from autograder.instructor.canvas import canvas_csv, canvas_title
+from autograder.instructor.roster import Roster, Student, class_csv, class_list, read_roster
 
 SEED = 99
 HEADER = "identifier,github_username,github_id,name"
@@ -43,11 +45,11 @@ def rows_of(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def results(square: float, derivative: float) -> dict:
-    """A results.json's content as the grader writes it (only what the CSVs read)."""
-    return {"score": square + derivative,
-            "tests": [{"tags": ["square"], "score": square},
-                      {"tags": ["derivative"], "score": derivative}]}
+def results(square: float, derivative: float) -> StudentResult:
+    """A results.json's content as the grader writes it (only what the CSVs read), read back."""
+    return read_results("", {"score": square + derivative,
+                             "tests": [{"tags": ["square"], "score": square},
+                                       {"tags": ["derivative"], "score": derivative}]})
 
 
 def roster(*students: Student) -> Roster:

@@ -15,12 +15,8 @@ from pathlib import Path
 import pytest
 from _pytest.reports import TestReport
 
-from autograder.config import load_assignment
-from autograder.formats.csv_cell import safe_cell
-from autograder.formats.gradescope import GRADER_FAILED
-from autograder.gradescope_run import grade as gradescope_grade
-from autograder.gradescope_run import submitted_files
-from autograder.loader import (
+from autograder.core.config import load_assignment
+from autograder.core.loader import (
     LINK,
     MAX_BYTES,
     SubmissionError,
@@ -29,9 +25,13 @@ from autograder.loader import (
     read_submission,
     student_name,
 )
-from autograder.plugin import GradingPlugin
+from autograder.core.results import GRADER_FAILED
+from autograder.core.text import safe_data, safe_text
+from autograder.engine.plugin import GradingPlugin
+from autograder.formats.csv_cell import safe_cell
+from autograder.instructor.gradescope_run import grade as gradescope_grade
+from autograder.instructor.gradescope_run import submitted_files
 from autograder.sandbox.limits import Limits
-from autograder.text import safe_data, safe_text
 
 SCRIPT = "import math\n\n\ndef f(x):\n    return x\n"
 

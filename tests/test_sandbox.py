@@ -19,12 +19,11 @@ import numpy as np
 import pytest
 from test_adversarial import CORPUS, GEN, ROOT, sandbox_processes
 
-from autograder import plugin
-from autograder.config import KIT_ROOT
-from autograder.loader import Submission, read_cells
-from autograder.plugin import hidden_folders
-from autograder.sandbox import Limits, Sandbox, Zygote
-from autograder.solved import load_module
+from autograder.core.config import KIT_ROOT
+from autograder.core.loader import Submission, read_cells
+from autograder.instructor.authoring import load_module
+from autograder.sandbox import Limits, Sandbox, Zygote, policy
+from autograder.sandbox.policy import hidden_folders
 
 REFERENCE = ROOT / "assignments" / "backprop" / "hidden"
 SUPPORT = [ROOT / "assignments" / "backprop" / f for f in ("exercise.py", "exercise.toml")]
@@ -184,7 +183,7 @@ def covered(path: Path, folders: list[Path]) -> bool:
 
 def test_the_reference_the_output_and_the_kit_are_hidden_wherever_they_are(monkeypatch):
     top = Path("/var/lib/autograder-kit")  # the paths alone decide: no need to create them
-    monkeypatch.setattr(plugin, "KIT_ROOT", top / "kit")
+    monkeypatch.setattr(policy, "KIT_ROOT", top / "kit")
     folders = hidden_folders(top / "kit" / "reference", top / "out",
                              [Submission("ann", top / "subs" / "ann.py")])
     for path in ("kit", "kit/reference", "out", "subs"):
@@ -194,7 +193,7 @@ def test_the_reference_the_output_and_the_kit_are_hidden_wherever_they_are(monke
 
 @ROOT_ONLY
 def test_a_child_cannot_list_them_there(under_var, monkeypatch):
-    monkeypatch.setattr(plugin, "KIT_ROOT", under_var / "kit")
+    monkeypatch.setattr(policy, "KIT_ROOT", under_var / "kit")
     folders = hidden_folders(under_var / "kit" / "reference", under_var / "out",
                              [Submission("ann", under_var / "subs" / "ann.py")])
     with Zygote(hide=folders) as zygote:
@@ -404,7 +403,7 @@ def test_the_grading_install_provides_every_import_an_assignment_allows():
     """[imports] allowed of each bundled assignment is importable here (pyproject.toml)."""
     import importlib.util
 
-    from autograder.config import load_assignment
+    from autograder.core.config import load_assignment
 
     for config in (ROOT / "assignments").glob("*/exercise.toml"):
         for name in load_assignment(config.parent).imports or ():

@@ -1,4 +1,4 @@
-"""Each check's share of its part's points (autograder/shares.py).
+"""Each check's share of its part's points (autograder/core/shares.py).
 
 Oracles: exact rational arithmetic (``fractions.Fraction``) for "the sum is exact", the
 exact share P·w/Σw for "within a grain", and shares worked out by hand.
@@ -11,7 +11,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.shares import FINEST, grain, shares, unit
+from autograder.core.shares import FINEST, grain, shares, unit
 
 
 def test_shares_worked_out_by_hand():

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.config import Assignment, load_assignment
+from autograder.core.config import Assignment, load_assignment
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "adding-an-assignment.md").read_text(encoding="utf-8")

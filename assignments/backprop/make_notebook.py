@@ -16,10 +16,15 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
-from autograder.config import load_assignment, read_config
-from autograder.solved import load_module, plain_signature, public_functions, split_function
-from autograder.solved import nbgrader_cell as cell
-from autograder.student import check_cell_source
+from autograder.core.config import load_assignment, read_config
+from autograder.instructor.authoring import (
+    load_module,
+    plain_signature,
+    public_functions,
+    split_function,
+)
+from autograder.instructor.authoring import nbgrader_cell as cell
+from autograder.student.notebook import check_cell_source
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "hidden" / "backprop.py"

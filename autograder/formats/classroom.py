@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from autograder.public import CheckResult
-from autograder.shares import unit
+from autograder.core.results import CheckResult
+from autograder.core.shares import unit
 
 VERSION = 1
 _NOT_ID = re.compile(r"[^a-zA-Z0-9]")

@@ -11,7 +11,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from autograder.public import CheckResult
+from autograder.core.results import CheckResult
 
 STATUS = {"pass": "passed", "fail": "FAILED", "error": "ERROR"}
 COLOURS = {"pass": "green", "fail": "red", "error": "red"}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from autograder.config import Assignment
+from autograder.core.config import Assignment
+from autograder.core.results import StudentResult
 
 FEEDBACK_NAME = "feedback.md"
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
@@ -20,20 +21,20 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def feedback_markdown(entries: list[dict], assignment: Assignment, score: float,
-                      parts: dict[str, float], notes: list[str]) -> str:
-    """Per part: its points, then each failed check and what to revisit."""
-    lines = [f"## {escape(assignment.title)}: {score:g} / {assignment.total_points:g} points", ""]
+def feedback_markdown(result: StudentResult, assignment: Assignment) -> str:
+    """Per part: its points, then each failed check and what to revisit; then the notes."""
+    parts = result.part_scores(assignment.points)
+    lines = [f"## {escape(assignment.title)}: {result.score:g} / "
+             f"{assignment.total_points:g} points", ""]
     for part, got in parts.items():
         lines.append(f"### {escape(part)}: {got:g} / {assignment.points[part]:g}")
-        failed = [e for e in entries if part in e.get("tags", []) and e["status"] != "passed"]
+        failed = [c for c in result.checks if c.part == part and not c.passed]
         if not failed:
             lines.append("All checks pass." if got >= assignment.points[part] else "")
-        for entry in failed:
-            name = str(entry["name"]).split(": ", 1)[-1]
-            most = entry["max_score"]
+        for check in failed:
+            most = check.max_score
             worth = f" ({most:g} point{'s' * (most != 1)})" if most else ""  # 0: feedback only
-            lines.append(f"- **{escape(name)}**{worth}: {escape(entry.get('output') or 'failed')}")
+            lines.append(f"- **{escape(check.name)}**{worth}: {escape(check.message or 'failed')}")
         lines.append("")
-    lines += [f"*Note:* {escape(note)}" for note in notes]
+    lines += [f"*Note:* {escape(note)}" for note in result.notes]
     return "\n".join(lines).rstrip() + "\n"

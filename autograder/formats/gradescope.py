@@ -1,7 +1,12 @@
-"""Gradescope ``results.json`` from pytest-json-report test entries.
+"""Gradescope's ``results.json`` (and ``feedback.md`` beside it), written from a StudentResult.
 
-Each test entry carries ``user_properties`` (student, part, max_score, name) set by the
-grading plugin; a passed test earns its ``max_score``, anything else earns 0.
+Each check is a test entry worth its ``max_score`` (tagged with its part); what a student
+reads (``output``) is ``feedback.md``. Notes for the instructor alone are 0-point tests
+with ``visibility: hidden``. A student the grader failed on gets 0, one line saying the
+staff were told, and the trace in such a hidden test.
+
+The batch reads the files back (:func:`read_results`) to rebuild the class's files from
+every student graded in the output folder, in this run or an earlier one.
 """
 
 from __future__ import annotations
@@ -9,61 +14,44 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograder.config import Assignment
-from autograder.formats.atomic import write_atomic
+from autograder.core.atomic import write_atomic
+from autograder.core.config import Assignment
+from autograder.core.results import (
+    FAIL,
+    GRADER_FAILED,
+    PASS,
+    CheckResult,
+    StudentResult,
+)
 from autograder.formats.feedback_md import FEEDBACK_NAME, feedback_markdown
-from autograder.text import safe_text
 
 RESULTS_NAME = "results.json"
-GRADER_FAILED = "the grader failed on this submission; the course staff were told"
+STAFF_NOTE = "Autograder (instructor only)"  # a hidden test's name: a note for the staff
+GRADER_FAILURE = "grader failure (instructor only)"  # the hidden test of a grader failure
 
 
-def properties(test: dict) -> dict:
-    """``user_properties`` (a list of one-key objects) as one dict."""
-    merged: dict = {}
-    for entry in test.get("user_properties", []):
-        if isinstance(entry, dict):
-            merged.update(entry)
-    return merged
-
-
-def message(test: dict) -> str:
-    """The check's feedback: the failure text of the stage that failed, or ''."""
-    for stage in ("setup", "call", "teardown"):
-        text = (test.get(stage) or {}).get("longrepr")
-        if text:
-            return str(text).strip()
-    return ""
-
-
-def results(tests: list[dict], assignment: Assignment, notes: list[str] | None = None) -> dict:
-    """One student's results.json object (Gradescope's schema); its ``output`` is the
-    student's feedback (Markdown, ``feedback.md``): per part the points and each failed
-    check's message; ``notes`` (what went wrong outside any check, e.g. a cell that failed;
-    default: the tests' ``notes`` property) follow."""
-    if notes is None:
-        notes = next((properties(t)["notes"] for t in tests if "notes" in properties(t)), [])
-    entries = []
-    for number, test in enumerate(tests, start=1):
-        props = properties(test)
-        passed = test.get("outcome") == "passed"
-        max_score = float(props["max_score"])  # unrounded: a part's tests sum to its points
-        entries.append({
-            "name": props["name"],
-            "number": str(number),
-            "score": max_score if passed else 0.0,
-            "max_score": max_score,
-            "status": "passed" if passed else "failed",
-            "output": "" if passed else message(test),
-            "output_format": "text",
-            "tags": [props["part"]],
-            "visibility": "visible",
-        })
-    score = round(sum(e["score"] for e in entries), 6)
-    parts = part_scores(entries, assignment)
+def results(result: StudentResult, assignment: Assignment) -> dict:
+    """One student's results.json object (Gradescope's schema)."""
+    if result.grader_failed:
+        return {"score": 0.0, "output": GRADER_FAILED + "\n", "output_format": "md",
+                "visibility": "visible", "stdout_visibility": "hidden",
+                "tests": [_hidden(GRADER_FAILURE, note, "failed", number=1)
+                          for note in result.staff_notes]}
+    entries = [{
+        "name": f"{check.part}: {check.name}",
+        "number": str(number),
+        "score": check.score,
+        "max_score": check.max_score,  # unrounded: a part's checks sum to its points
+        "status": "passed" if check.passed else "failed",
+        "output": check.message,
+        "output_format": "text",
+        "tags": [check.part],
+        "visibility": "visible",
+    } for number, check in enumerate(result.checks, start=1)]
+    entries += [_hidden(STAFF_NOTE, note, "passed") for note in result.staff_notes]
     return {
-        "score": score,
-        "output": feedback_markdown(entries, assignment, score, parts, notes),
+        "score": result.score,
+        "output": feedback_markdown(result, assignment),
         "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
@@ -71,41 +59,52 @@ def results(tests: list[dict], assignment: Assignment, notes: list[str] | None =
     }
 
 
-def part_scores(entries: list[dict], assignment: Assignment) -> dict[str, float]:
-    """Points per part, in the config's order, from results.json test entries."""
-    scores = dict.fromkeys(assignment.points, 0.0)
-    for entry in entries:
-        for tag in entry.get("tags", []):
-            if tag in scores:
-                scores[tag] += float(entry["score"])
-    return {part: round(score, 6) for part, score in scores.items()}  # round the sums only
+def _hidden(name: str, note: str, status: str, number: int | None = None) -> dict:
+    """A 0-point test only the instructor sees."""
+    entry = {"name": name, "score": 0.0, "max_score": 0.0, "status": status,
+             "output": note, "output_format": "text", "visibility": "hidden"}
+    if number is not None:
+        entry = {"name": name, "number": str(number), **entry, "tags": []}
+    return entry
 
 
-def with_instructor_note(data: dict, note: str) -> dict:
-    """``data`` with a 0-point test only the instructor sees."""
-    data.setdefault("tests", []).append({
-        "name": "Autograder (instructor only)", "score": 0, "max_score": 0,
-        "status": "passed", "output": note, "output_format": "text", "visibility": "hidden"})
-    return data
-
-
-def failure_results(assignment: Assignment, trace: str) -> dict:
-    """The results of a student the grader itself failed on: 0, the student told so, and
-    the trace in a test only the instructor sees."""
-    return with_instructor_note(results([], assignment, [GRADER_FAILED]),
-                                safe_text(trace, 20_000))
-
-
-def write_results(folder: Path, tests: list[dict], assignment: Assignment,
-                  notes: list[str] | None = None) -> dict:
+def write_results(folder: Path, result: StudentResult, assignment: Assignment) -> dict:
     """Write ``folder/feedback.md`` and then ``folder/results.json`` (the mark that the
-    student is graded), each atomically, and return the results."""
-    return write_data(folder, results(tests, assignment, notes))
-
-
-def write_data(folder: Path, data: dict) -> dict:
-    """Write the results object ``data`` as ``folder/feedback.md`` and then
-    ``folder/results.json``."""
+    student is graded), each atomically; return the results.json object."""
+    data = results(result, assignment)
     write_atomic(folder / FEEDBACK_NAME, data["output"])
     write_atomic(folder / RESULTS_NAME, json.dumps(data, indent=2) + "\n")
     return data
+
+
+def read_results(student: str, data: dict) -> StudentResult:
+    """A results.json object read back: its visible tests as checks (a check's message is
+    its output), its hidden tests as the staff's notes. The student's notes live in the
+    feedback text only: they are not read back."""
+    tests = [t for t in data.get("tests", []) if isinstance(t, dict)]
+    hidden = [t for t in tests if t.get("visibility") == "hidden"]
+    checks = tuple(CheckResult(
+        part=str((t.get("tags") or [""])[0]),
+        name=str(t.get("name", "")).split(": ", 1)[-1],
+        status=PASS if t.get("status") == "passed" else FAIL,
+        score=float(t.get("score", 0.0)),
+        max_score=float(t.get("max_score", 0.0)),
+        message=str(t.get("output", "")),
+    ) for t in tests if t.get("visibility") != "hidden")
+    return StudentResult(student, checks, staff_notes=tuple(str(t.get("output", ""))
+                                                            for t in hidden),
+                         grader_failed=any(t.get("name") == GRADER_FAILURE for t in hidden))
+
+
+def read_all_results(out: Path) -> dict[str, dict]:
+    """Every ``out/<student>/results.json`` as written, by student, sorted by name."""
+    found = {}
+    for path in sorted(out.glob(f"*/{RESULTS_NAME}")):
+        found[path.parent.name] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def read_all_students(out: Path) -> dict[str, StudentResult]:
+    """Every student graded in ``out``, read back, sorted by name."""
+    return {student: read_results(student, data)
+            for student, data in read_all_results(out).items()}

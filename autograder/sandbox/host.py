@@ -19,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder.core.errors import SandboxUnavailable
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.process import ProcessHost
 from autograder.sandbox.proxy import Sandbox
@@ -63,9 +64,6 @@ def canary(path_codes):
     return [1.0, 0.0]
 '''
 
-
-class SandboxUnavailable(RuntimeError):
-    """No tier could run a child on this host (the reasons are in the message)."""
 
 
 def asked_tier(tier: str | None = None) -> str:

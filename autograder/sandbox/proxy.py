@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.core.text import safe_data
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.links import HEADER, frame
 from autograder.sandbox.zygote import Zygote
-from autograder.text import safe_data
 
 PYC_SUFFIX = f".{sys.implementation.cache_tag}.pyc"
 

@@ -1,7 +1,8 @@
 """Generate ``examples/submissions/`` of the autodiff assignment: its bundled examples.
 
 One source of truth: the released student notebook (``autodiff.ipynb``) solved with the
-reference's code (``hidden/autodiff.py``) through ``autograder.solved.solve_notebook``.
+reference's code (``hidden/autodiff.py``) through
+``autograder.instructor.answer_key.solve_notebook``.
 Each wrong example is the reference source with one small textual patch that introduces
 one typical mistake. Every patch must apply exactly once, so a change of the reference
 that breaks a patch fails here, loudly, instead of silently producing a "mistake" that is
@@ -32,11 +33,11 @@ REFERENCE = ASSIGNMENT / "hidden" / "autodiff.py"
 OUT = HERE / "submissions"
 
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: find the autograder package
-from autograder.solved import (  # noqa: E402
+from autograder.instructor.answer_key import solve_notebook  # noqa: E402
+from autograder.instructor.authoring import (  # noqa: E402
     examples_main,
     load_module,
     public_functions,
-    solve_notebook,
     stale_files,
 )
 

@@ -2,7 +2,8 @@
 
 One source of truth: the released student notebook (``assignments/backprop/backprop.ipynb``)
 solved with the reference's code (``reference/backprop.py``) through
-``autograder.solved.solve_notebook``. Each wrong example is the reference source with one
+``autograder.instructor.answer_key.solve_notebook``.
+Each wrong example is the reference source with one
 small textual patch that introduces one typical mistake. Every patch must apply exactly
 once, so a change of the reference that breaks a patch fails here, loudly, instead of
 silently producing a "mistake" that is no mistake.
@@ -29,11 +30,11 @@ REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 OUT = Path(__file__).resolve().parent / "submissions"
 
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: find the autograder package
-from autograder.solved import (  # noqa: E402
+from autograder.instructor.answer_key import solve_notebook  # noqa: E402
+from autograder.instructor.authoring import (  # noqa: E402
     examples_main,
     load_module,
     public_functions,
-    solve_notebook,
     stale_files,
 )
 

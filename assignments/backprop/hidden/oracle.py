@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.compare import matches
-from autograder.modules import load_module
+from autograder.core.compare import matches
+from autograder.core.modules import load_module
 
 HERE = Path(__file__).resolve().parent
 

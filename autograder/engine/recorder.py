@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.formats.report import student_record, write_student_record
-from autograder.loader import Submission
+from autograder.core.loader import Submission
+from autograder.engine.records import student_record, write_student_record
 
 
 class Recorder:

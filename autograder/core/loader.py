@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from autograder.core.errors import SubmissionError
+
 SKIP_TAG = "autograder-skip"
 SUFFIXES = (".ipynb", ".py")
 MAX_BYTES = 5 << 20  # of code: what the child runs (a notebook's outputs do not count)
@@ -39,9 +41,6 @@ LINK = "a symbolic link, not a file: submit the notebook itself"
 _KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
           stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
 
-
-class SubmissionError(Exception):
-    """The submission file cannot be read as code (the reason is for the student)."""
 
 
 def student_name(raw: str) -> str:

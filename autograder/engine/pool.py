@@ -1,7 +1,7 @@
 """The grading workers of one batch: dealt shards, watched through two pipes, restarted.
 
 Each worker is a process grading a shard of students in turn; it says ``begin N`` and
-``done N`` on its channel (``autograder/recorder.py``) and its own output (stdout and
+``done N`` on its channel (``autograder/engine/recorder.py``) and its own output (stdout and
 stderr, one pipe) is kept as a bounded tail in memory, never in a file a child could fill.
 Its temporary files (its children's folders) are in a folder of its own, removed when it
 ends, inside one removed with the run.
@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from autograder.loader import Submission
+from autograder.core.loader import Submission
 
 TRIES = 2  # workers a student's grading may kill before they are given up
 MAX_RESTARTS = 20  # worker restarts in one run before the host is blamed

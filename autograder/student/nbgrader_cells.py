@@ -33,32 +33,26 @@ does: that code can change what the cell shows. The scores to trust are
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from autograder.config import (
+from autograder.core.config import (
     ASSIGNMENTS,
     ORACLE_NAME,
     Assignment,
     ConfigError,
     load_assignment,
 )
-from autograder.formats.gradescope import properties
-from autograder.public import CheckResult, ChecksError, check_notebook, resolve
+from autograder.core.errors import KitError, NotGraded
+from autograder.core.loader import Submission
+from autograder.core.results import CheckResult
+from autograder.engine.apart import grade_apart
+from autograder.engine.public import check_notebook, resolve
 
 CHECKS = ("auto", "public", "hidden")
-GRADE_SECONDS = 600
 # the last notebook graded in this kernel: its checks' results and notes (None: stopped)
 _graded: dict[tuple, tuple[list[CheckResult], list[str]] | None] = {}
-
-
-class NotGraded(RuntimeError):
-    """The checks could not run (no notebook, no hidden side here, no sandbox): the test
-    cell errors, so nbgrader gives it 0 and validate fails."""
 
 
 def grade_part(assignment: str, part: str, checks: str = "auto",
@@ -128,42 +122,20 @@ def _locate(name: str, checks: str, notebook: Path | str | None) -> tuple[Assign
 def _public(config: Assignment, path: Path) -> list[CheckResult]:
     try:
         return check_notebook(config, path)
-    except (ChecksError, ConfigError, ValueError) as err:
+    except (KitError, ValueError) as err:
         raise NotGraded(f"the public checks could not run: {err}") from None
 
 
 def _hidden(config: Assignment, path: Path) -> tuple[list[CheckResult], list[str]]:
-    """``autograder grade`` of the file (its own process, away from the notebook's folder):
-    the checks' results, and what went wrong outside any check (a cell that failed)."""
-    engine = str(Path(__file__).resolve().parent.parent)  # this autograder, not one beside it
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([engine, os.environ.get("PYTHONPATH", "")])}
-    with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as tmp:
-        out = Path(tmp) / "out"
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "autograder.cli", "grade", str(path.resolve()),
-                 "--assignment", str(config.folder), "--out", str(out), "--jobs", "1"],
-                cwd=tmp, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                timeout=GRADE_SECONDS)
-        except subprocess.TimeoutExpired:
-            raise NotGraded(f"grading took longer than {GRADE_SECONDS} s") from None
-        results = out / path.stem / "results.json"
-        if done.returncode != 0 or not results.is_file():
-            why = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
-            raise NotGraded(f"autograder grade failed: {' '.join(why) or done.returncode}")
-        data = json.loads(results.read_text(encoding="utf-8"))
-        record = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    notes = next((properties(t)["notes"] for t in record.get("tests", [])
-                  if "notes" in properties(t)), [])  # the cells that failed, as grade has them
-    found = []
-    for test in data["tests"]:
-        status = "pass" if test["status"] == "passed" else "fail"
-        found.append(CheckResult(
-            part=test["tags"][0], name=str(test["name"]).split(": ", 1)[-1], status=status,
-            score=float(test["score"]), max_score=float(test["max_score"]),
-            message=str(test.get("output", "")), test_code="", filename="", line_no=0,
-            duration=0.0))
-    return found, notes
+    """The file graded as ``autograder grade`` grades it (the hidden oracle and seed, in a
+    worker process of its own): the checks' results, and what went wrong outside any check
+    (a cell that failed)."""
+    try:
+        graded = grade_apart(config, [Submission(path.stem, path.resolve())], oracle="hidden")
+    except KitError as err:
+        raise NotGraded(f"grading failed: {err}") from None
+    result = graded[path.stem].of_parts(config.points)
+    return list(result.checks), list(result.notes)
 
 
 def _title(part: str, path: Path, checks: str, score: float, points: float) -> str:
@@ -177,7 +149,7 @@ def _warnings(path: Path) -> list[str]:
     main = sys.modules.get("__main__")
     if "IPython" not in sys.modules or main is None:
         return []
-    from autograder.student import unsaved_warnings
+    from autograder.student.notebook import unsaved_warnings
 
     return unsaved_warnings(path, vars(main))
 

@@ -1,18 +1,17 @@
-"""Grade one Gradescope submission: ``python -m autograder.gradescope_run --assignment NAME``.
+"""Grade one Gradescope submission (``python -m autograder.instructor.gradescope_run``).
 
 The package's ``run_autograder`` calls this, as root, in Gradescope's container:
 
 1. the submitter from ``submission_metadata.json``; the file to grade from ``submission/``
    (a notebook or a .py under any name; of several, the one that defines most of the
    assignment's functions);
-2. the sandbox proven here (``open_host``, the canary against the hidden folder): the
-   strongest isolating tier the container offers, or the one the package names; where
+2. the grading API on it, in this process (``engine/api.py``), inside the run's own
+   deadline: the sandbox is proven first (the canary against the hidden folder), the
+   strongest isolating tier the container offers or the one the package names; where
    none isolates, **no grade**: the student reads that the submission could not be graded
    safely and the course staff were told, the instructor what the host lacks (the
    process-only tier only when the package was built with ``--sandbox process``);
-3. ``autograder grade`` on it in a child process, with that tier by name, inside the
-   run's own deadline;
-4. ``results/results.json``, **always**: the kit's results with the student's feedback as
+3. ``results/results.json``, **always**: the kit's results with the student's feedback as
    ``output`` and a test only the instructor sees naming the file, the sandbox tier and the
    time; or, when the submission is missing or grading did not finish or the kit itself
    failed, a zero with a line the student can act on and the reason for the instructor.
@@ -29,8 +28,6 @@ import ast
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,15 +36,23 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.config import Assignment, load_assignment
-from autograder.formats.atomic import write_atomic
+from autograder.core.atomic import write_atomic
+from autograder.core.config import Assignment, load_assignment
+from autograder.core.errors import DeadlinePassed, SandboxUnavailable
+from autograder.core.loader import (
+    SUFFIXES,
+    Submission,
+    SubmissionError,
+    read_cells,
+    read_submission,
+)
+from autograder.core.results import StudentResult
+from autograder.engine import api
 from autograder.formats.feedback_md import escape
-from autograder.formats.gradescope import RESULTS_NAME, results, with_instructor_note
-from autograder.gradescope_package import did_not_start
-from autograder.loader import SUFFIXES, Submission, SubmissionError, read_cells, read_submission
-from autograder.plugin import hidden_folders, secret_paths
-from autograder.sandbox.host import NOT_PROTECTED, SandboxUnavailable, describe_tier, open_host
-from autograder.solved import is_solution_cell
+from autograder.formats.gradescope import results
+from autograder.instructor.authoring import is_solution_cell
+from autograder.instructor.gradescope_package import did_not_start
+from autograder.sandbox.host import NOT_PROTECTED, describe_tier
 
 DEADLINE = 540.0
 NOT_SAFE = ("This submission could not be graded safely on this autograder's host, so it "
@@ -120,22 +125,24 @@ def choose(files: list[Path], assignment: Assignment) -> Path:
 
 
 def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
-    """The results.json of the submission in ``root``."""
+    """The results.json of the submission in ``root``; ``deadline``: time.monotonic()'s."""
     assignment = load_assignment(name)
     student = submitter(root / "submission_metadata.json")
     files = submitted_files(root / "submission")
+
+    def zero(says: str, note: str) -> dict:
+        return results(StudentResult(student, notes=(says,)).with_staff_note(note), assignment)
+
     if not files:
-        data = results([], assignment, [
-            f"No notebook or Python file was found in your submission. Submit "
-            f"{assignment.notebook.name} (a .ipynb or .py file)."])
-        return with_instructor_note(data, f"{student}: no .ipynb or .py in submission/")
+        return zero(f"No notebook or Python file was found in your submission. Submit "
+                    f"{assignment.notebook.name} (a .ipynb or .py file).",
+                    f"{student}: no .ipynb or .py in submission/")
     chosen = choose(files, assignment)
     shown = chosen.relative_to(root / "submission").as_posix()
     try:
         content = read_submission(chosen)  # never through a link, never a FIFO
     except SubmissionError as err:
-        data = results([], assignment, [f"{shown} could not be read: {err}"])
-        return with_instructor_note(data, f"{student}: {shown}: {err}")
+        return zero(f"{shown} could not be read: {err}", f"{student}: {shown}: {err}")
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:  # mode 700: root's alone
         copy = Path(tmp) / "in" / f"{slug(student)}{chosen.suffix}"
         copy.parent.mkdir()
@@ -144,77 +151,35 @@ def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
         out = Path(tmp) / "out"
         out.mkdir(mode=0o700)
         try:
-            host = _prove_sandbox(assignment, copy, out, sandbox)
+            graded = api.grade(assignment, [Submission(copy.stem, copy)], sandbox=sandbox,
+                               allow_process=sandbox == "process", out=out,
+                               deadline=max(0.001, deadline - time.monotonic()))
         except SandboxUnavailable as err:
-            return with_instructor_note(results([], assignment, [NOT_SAFE]), (
+            return zero(NOT_SAFE, (
                 f"{student}: {shown} was NOT graded: no sandbox tier isolates student code "
                 f"in this container ({err}). Grading without isolation happens only when the "
                 "package is built with `autograder gradescope --sandbox process`."))
-        done = _run_grade(copy, out, assignment, deadline, host["tier"])
-        if done is None:
-            data = results([], assignment, [
-                f"Grading {shown} did not finish in time: some cell or function probably "
-                "runs forever (a loop that never ends?). Fix it and submit again."])
-            return with_instructor_note(data, f"{student}: {shown}: grading passed the "
-                                              f"deadline and was stopped")
-        graded = out / copy.stem / RESULTS_NAME
-        if not graded.is_file():
-            return did_not_start(f"autograder grade left no results for {shown} (exit "
-                                 f"{done.returncode}): {done.stderr.strip()[-2000:]}")
-        data = json.loads(graded.read_text(encoding="utf-8"))
-        host = _sandbox(out) or host
+        except DeadlinePassed:
+            return zero(f"Grading {shown} did not finish in time: some cell or function "
+                        "probably runs forever (a loop that never ends?). Fix it and submit "
+                        "again.", f"{student}: {shown}: grading passed the deadline and was "
+                                  "stopped")
+    result, host = graded.results[copy.stem], graded.host
+    note = f"{student}: graded {shown}. Sandbox: {describe_tier(host)}."
+    if host["tier"] == "process":
+        note += (f" NO ISOLATION, as the package asks (--sandbox process): {NOT_PROTECTED}. "
+                 "Review this submission.")
+    data = results(result.with_staff_note(note), assignment)
     if len(files) > 1:
         others = ", ".join(f.relative_to(root / "submission").as_posix()
                            for f in files if f != chosen)
         data["output"] = (f"Graded `{escape(shown)}`, the file that defines the assignment's "
                           f"functions (also submitted: {escape(others)}).\n\n" + data["output"])
-    note = f"{student}: graded {shown}. Sandbox: {describe_tier(host)}."
-    if host["tier"] == "process":
-        note += (f" NO ISOLATION, as the package asks (--sandbox process): {NOT_PROTECTED}. "
-                 "Review this submission.")
-    return with_instructor_note(data, note)
-
-
-def _prove_sandbox(assignment: Assignment, copy: Path, out: Path, sandbox: str | None) -> dict:
-    """The tier ``grade`` will use, proven by its canary against the hidden folder; the
-    process-only tier only when ``sandbox`` names it. Raises SandboxUnavailable."""
-    reference = assignment.hidden.resolve()
-    try:
-        host = open_host(hidden_folders(reference, out, [Submission(copy.stem, copy)]),
-                         sandbox, allow_process=sandbox == "process",
-                         secrets=secret_paths(assignment, reference, out))
-    except ValueError as err:
-        raise SandboxUnavailable(str(err)) from None
-    host.close()
-    return host.host
-
-
-def _run_grade(copy: Path, out: Path, assignment: Assignment, deadline: float,
-               tier: str) -> subprocess.CompletedProcess | None:
-    """``autograder grade`` on the copy with ``tier`` within the deadline: the finished
-    process, or None when the deadline passed."""
-    command = [sys.executable, "-m", "autograder.cli", "grade", str(copy), "--out", str(out),
-               "--assignment", str(assignment.folder), "--jobs", "1", "--sandbox", tier]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             stdin=subprocess.DEVNULL, text=True, start_new_session=True)
-    try:
-        stdout, stderr = child.communicate(timeout=max(1.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.communicate()
-        return None
-    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
-
-
-def _sandbox(out: Path) -> dict | None:
-    try:
-        return json.loads((out / "report.json").read_text(encoding="utf-8")).get("sandbox")
-    except (OSError, ValueError):
-        return None
+    return data
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope_run",
+    parser = argparse.ArgumentParser(prog="python -m autograder.instructor.gradescope_run",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"))
     parser.add_argument("--assignment", required=True, help="assignment name or folder")

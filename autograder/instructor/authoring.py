@@ -1,34 +1,27 @@
-"""The answer key: a notebook whose solution cells hold the reference's functions.
+"""Authoring helpers for an assignment's generators (``make_notebook.py``,
+``examples/make_examples.py``): nbgrader cells, function stubs and signatures, and the
+command that writes or checks an assignment's generated examples.
 
 A solution cell is a code cell whose nbgrader metadata has ``solution: true``; its
-``grade_id`` names the function it defines. ``solve_notebook`` swaps each such cell for
-the reference function's source, the body after the docstring between nbgrader's
-``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers, so the solved notebook is also an
-nbgrader source notebook.
-
-The reference is loaded from its path and never put on ``sys.path``: student code must
-not be able to import it. The solved cells see only what the notebook's own cells
-define (e.g. ``np`` from a setup cell), not the reference's module-level imports.
+``grade_id`` names the function it defines.
 """
 
 from __future__ import annotations
 
 import ast
-import copy
 import inspect
 from pathlib import Path
 from types import FunctionType, ModuleType
 
-import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from autograder.config import load_assignment
-from autograder.modules import load_module
+from autograder.core.modules import load_module
+
+__all__ = ["load_module"]  # the generators load the hidden reference from its path
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
-
 
 
 def public_functions(module: ModuleType) -> dict[str, FunctionType | type]:
@@ -113,37 +106,6 @@ def split_function(func: FunctionType) -> tuple[list[str], list[str]]:
     start = (node.body[0].end_lineno if has_docstring else
              min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", []))]) - 1)
     return lines[:start], lines[start:]
-
-
-def solution_source(func: FunctionType) -> str:
-    """``func``'s source with everything after its docstring between the solution markers."""
-    head, body = split_function(func)
-    first = next(line for line in body if line.strip())
-    indent = first[: len(first) - len(first.lstrip())]
-    return "\n".join([*head, indent + BEGIN_SOLUTION, *body, indent + END_SOLUTION])
-
-
-def solve_notebook(nb: NotebookNode, reference: ModuleType) -> NotebookNode:
-    """A copy of ``nb`` whose solution cells named after a reference function hold its source."""
-    functions = public_functions(reference)
-    solved = copy.deepcopy(nb)
-    for cell in solved.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if is_solution_cell(cell) and grade_id in functions:
-            cell.source = solution_source(functions[grade_id])
-            cell.outputs, cell.execution_count = [], None
-    return solved
-
-
-def write_answer_key(assignment_folder: Path | str, reference_path: Path | str,
-                     out_path: Path | str) -> Path:
-    """Write the assignment's notebook solved with the reference at ``reference_path``."""
-    notebook = nbformat.read(load_assignment(assignment_folder).notebook, as_version=4)
-    name = f"answer_key_{Path(reference_path).stem}"  # registered: a class's source is found
-    solved = solve_notebook(notebook, load_module(reference_path, name, register=True))
-    out_path = Path(out_path)
-    nbformat.write(solved, out_path)
-    return out_path
 
 
 # ------------------------------------------------------------------ example generators

@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.config import Assignment
-from autograder.formats.atomic import write_atomic
+from autograder.core.atomic import write_atomic
+from autograder.core.config import Assignment
+from autograder.core.errors import Misuse
+from autograder.core.results import StudentResult
 from autograder.formats.csv_cell import safe_row
-from autograder.formats.gradescope import RESULTS_NAME, part_scores
-from autograder.usage import Misuse
+from autograder.formats.gradescope import RESULTS_NAME
 
 CLASSROOM_COLUMNS = ("identifier", "github_username", "github_id", "name")
 CANVAS_COLUMNS = ("canvas_id", "sis_user_id", "sis_login_id", "section")
@@ -156,7 +157,8 @@ def graded_students(out: Path) -> set[str]:
     return {p.parent.name for p in out.glob(f"*/{RESULTS_NAME}")}
 
 
-def class_csv(rows: list[ClassRow], results: dict[str, dict], assignment: Assignment) -> str:
+def class_csv(rows: list[ClassRow], results: dict[str, StudentResult],
+              assignment: Assignment) -> str:
     """``identifier,name,github_username,submission,<part>...,total,max_score``: blank
     scores for a student without a submission (or without a result), blank identifier,
     name and username for a submission not on the roster."""
@@ -166,18 +168,18 @@ def class_csv(rows: list[ClassRow], results: dict[str, dict], assignment: Assign
                               *assignment.points, "total", "max_score"]))
     for row in rows:
         who = row.student or Student("")
-        data = results.get(row.submission) if row.submission else None
-        if data is None:
+        result = results.get(row.submission) if row.submission else None
+        if result is None:
             scores = [""] * (len(assignment.points) + 1)
         else:
-            parts = part_scores(data.get("tests", []), assignment)
-            scores = [*(f"{v:g}" for v in parts.values()), f"{float(data['score']):g}"]
+            parts = result.part_scores(assignment.points)
+            scores = [*(f"{v:g}" for v in parts.values()), f"{result.score:g}"]
         writer.writerow(safe_row([who.identifier, who.name, who.github_username,
                                   row.submission or "", *scores, f"{assignment.total_points:g}"]))
     return buf.getvalue()
 
 
-def write_class_csv(out: Path, rows: list[ClassRow], results: dict[str, dict],
+def write_class_csv(out: Path, rows: list[ClassRow], results: dict[str, StudentResult],
                     assignment: Assignment) -> Path:
     path = out / CLASS_NAME
     write_atomic(path, class_csv(rows, results, assignment))

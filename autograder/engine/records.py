@@ -7,8 +7,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from autograder.formats.atomic import write_atomic
-from autograder.formats.gradescope import RESULTS_NAME, properties
+from autograder.core.atomic import write_atomic
+from autograder.core.results import properties
+from autograder.formats.gradescope import RESULTS_NAME
 
 RECORD_NAME = "report.json"  # the student's, beside results.json; the class's in DIR
 

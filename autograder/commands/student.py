@@ -1,7 +1,7 @@
-"""The public side's commands: ``check``, ``classroom-result`` and ``release``.
+"""The student's commands: ``check`` and ``classroom-result``.
 
-``check`` and ``classroom-result`` run the public checks (``checks.py`` with its public
-oracle) and need no reference: they work in the student release. ``release`` builds that release.
+They run the public checks (``checks.py`` with its public oracle) and need no reference:
+they work in the student release.
 """
 
 from __future__ import annotations
@@ -13,22 +13,19 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder.config import ConfigError, load_assignment
+from autograder.core.config import ConfigError
+from autograder.core.errors import Misuse
+from autograder.core.results import CheckResult
+from autograder.engine.public import ChecksError, check_notebook, resolve
 from autograder.formats.classroom import error_result, part_result
 from autograder.formats.feedback import markdown_table, rich_table, text_table, total
-from autograder.public import CheckResult, ChecksError, check_notebook, resolve
-from autograder.release import ReleaseError, build_release
 from autograder.sandbox.host import CHOICES
-from autograder.student import parts_named
-from autograder.usage import Misuse
+from autograder.student.notebook import parts_named
 
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
-    try:
-        assignment, notebook = resolve(args.notebook, args.assignment)
-        parts = parts_named(assignment, args.part)
-    except ConfigError as err:
-        raise Misuse(str(err)) from None
+    assignment, notebook = resolve(args.notebook, args.assignment)
+    parts = parts_named(assignment, args.part)
     if not notebook.is_file():
         raise Misuse(f"{notebook}: no such notebook")
     try:
@@ -99,23 +96,8 @@ def _saved(path: str, part: str) -> list[CheckResult]:
     return results
 
 
-def cmd_release(args: argparse.Namespace, console: Console) -> int:
-    try:
-        assignment = load_assignment(args.assignment)
-        files = build_release(assignment, Path(args.out))
-    except (ConfigError, ReleaseError) as err:
-        raise Misuse(str(err)) from None
-    out = Path(args.out)
-    console.print(f"Wrote the student release of [bold]{assignment.title}[/] to {out}/ "
-                  f"({len(files)} files, {assignment.total_points:g} points in "
-                  f"{len(assignment.points)} parts).")
-    console.print("Next: push it to GitHub as a template repository and use it as the "
-                  "starter code of a GitHub Classroom assignment (see its README.md).")
-    return 0
-
-
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """Add ``check``, ``classroom-result`` and ``release`` to the ``autograder`` command."""
+    """Add ``check`` and ``classroom-result`` to the ``autograder`` command."""
     check = sub.add_parser("check", help="run the public checks on your notebook")
     check.add_argument("notebook", nargs="?", metavar="NOTEBOOK",
                        help="the notebook (default: the assignment's, found via exercise.toml "
@@ -147,12 +129,3 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                         help="the part's points when the config cannot be read (the workflow "
                              "passes them, so a broken config still posts 0 out of N)")
     result.set_defaults(func=cmd_classroom_result)
-
-    release = sub.add_parser("release", help="build the student release (GitHub Classroom "
-                                             "template repository)")
-    release.add_argument("--out", default="dist/student",
-                         help="output folder (default: dist/student/)")
-    release.add_argument("--assignment", default=None,
-                         help="assignment name or folder (default: the only one; see "
-                              "`autograder list`)")
-    release.set_defaults(func=cmd_release)

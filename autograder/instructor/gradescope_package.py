@@ -3,7 +3,8 @@
 At the zip's root: ``setup.sh`` (Gradescope runs it once, as root, on its Ubuntu image:
 installs Python if needed, the kit and exactly what submissions may import into a venv, and
 closes the hidden folder to everyone but root) and ``run_autograder`` (run as root for each
-submission: ``python -m autograder.gradescope_run``, and if even that leaves no results, a
+submission: ``python -m autograder.instructor.gradescope_run``, and if even that leaves no
+results, a
 zero with the reason). Beside them the engine, the assignment with its hidden reference,
 oracle and seed, and ``pyproject.toml``: the package is the instructor's, never shown to
 students. ``AUTOGRADER_ROOT`` (default ``/autograder``) lets a test run both scripts in a
@@ -20,7 +21,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from autograder.config import KIT_ROOT, Assignment
+from autograder.core.config import KIT_ROOT, Assignment
+from autograder.core.errors import PackageError
 
 SKIP = {"__pycache__", ".ipynb_checkpoints", "examples", ".pytest_cache"}
 EXECUTABLE = 0o100755 << 16  # a regular file, rwxr-xr-x, in a zip entry's external_attr
@@ -56,7 +58,7 @@ RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
 chmod 700 "$ROOT/results"  # a sandboxed child (another uid) can neither read nor write it
 rm -f "$RESULTS"
-"$ROOT/venv/bin/python" -m autograder.gradescope_run --root "$ROOT" \\
+"$ROOT/venv/bin/python" -m autograder.instructor.gradescope_run --root "$ROOT" \\
     --assignment "$ROOT/source/assignments/"{name}{sandbox}
 if [ ! -s "$RESULTS" ]; then
     printf '%s\\n' {fallback} > "$RESULTS"
@@ -97,7 +99,7 @@ def package_files(assignment: Assignment,
             name=shlex.quote(assignment.name),
             sandbox=f" --sandbox {shlex.quote(sandbox)}" if sandbox else "",
             fallback=shlex.quote(json.dumps(did_not_start(
-                "python -m autograder.gradescope_run left no results: was setup.sh run, "
+                "python -m autograder.instructor.gradescope_run left no results: was setup.sh run, "
                 "and did it finish?")))).encode(),
         "pyproject.toml": KIT_ROOT / "pyproject.toml",
         "README.md": readme_text(assignment).encode(),
@@ -110,9 +112,6 @@ def package_files(assignment: Assignment,
                 files[f"{top}/{inside.as_posix()}"] = path
     return files
 
-
-class PackageError(Exception):
-    """The zip cannot be written where asked (a folder is there)."""
 
 
 def private_file(path: Path) -> BinaryIO:

@@ -15,22 +15,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.compare import Tolerance
+from autograder.core.compare import Tolerance
+from autograder.core.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent.parent  # the autograder package's folder
+KIT_ROOT = PACKAGE.parent
 ASSIGNMENTS = KIT_ROOT / "assignments"
 CONFIG_NAME = "exercise.toml"
 HIDDEN_NAME = "hidden"  # an assignment's sub-folder that is never released
 ORACLE_NAME = "oracle.py"  # the hidden oracle, in the hidden folder
 
-
-class ConfigError(ValueError):
-    """The config file is missing, not TOML, or lacks a field the kit needs."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from autograder.core.errors import FolderRefused
+
 try:
     import fcntl
 except ImportError:  # Windows: no flock; grading there is not locked
@@ -22,9 +24,6 @@ except ImportError:  # Windows: no flock; grading there is not locked
 LOCK_NAME = ".autograder.lock"
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
 
-
-class FolderRefused(Exception):
-    """The output folder cannot be this run's: another run holds it, or it cannot be written."""
 
 
 class FolderBusy(FolderRefused):

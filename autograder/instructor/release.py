@@ -18,30 +18,28 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from autograder.config import (
+from autograder.core.config import (
     HIDDEN_NAME,
     KIT_ROOT,
+    PACKAGE,
     Assignment,
     ConfigError,
     list_assignments,
     read_seed,
     read_toml,
 )
+from autograder.core.errors import ReleaseError
 from autograder.formats.classroom import error_result, step_id
 
-ENGINE = Path(__file__).resolve().parent
-# instructors only: answer keys from a reference, Gradescope, rosters and LMS exports, the
-# class report, nbgrader courses (the commands import them when they run)
-ENGINE_LEFT_OUT = ("solved.py", "gradescope_package.py", "gradescope_run.py", "roster.py",
-                   "canvas.py", "class_report.py", "nbgrader_course.py")
+ENGINE = PACKAGE
+# instructors only (answer keys, Gradescope, rosters and LMS exports, the class report,
+# nbgrader courses, this release): the one folder a student release leaves out
+INSTRUCTOR = Path(__file__).resolve().parent
 WORKFLOW = Path(".github/workflows/classroom.yml")
 PYTHON = "3.11"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 SAVED = "autograder-checks.json"  # the public checks' results, run once per push
 
-
-class ReleaseError(Exception):
-    """The release cannot be built, or would leak something hidden."""
 
 
 # ------------------------------------------------------------------ what goes in
@@ -92,9 +90,12 @@ def copy_notebook(source: Path, target: Path) -> None:
 
 
 def copy_engine(target: Path) -> None:
-    """The ``autograder`` package, less caches and instructor-only modules."""
-    shutil.copytree(ENGINE, target / "autograder",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *ENGINE_LEFT_OUT))
+    """The ``autograder`` package, less caches and the instructors' folder."""
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skip = set(shutil.ignore_patterns("__pycache__", "*.pyc")(folder, names))
+        return skip | ({INSTRUCTOR.name} if Path(folder).resolve() == ENGINE else set())
+
+    shutil.copytree(ENGINE, target / "autograder", ignore=ignore)
 
 
 # ------------------------------------------------------------------ what is written

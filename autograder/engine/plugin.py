@@ -2,7 +2,7 @@
 
 - ``@pytest.mark.part("backward", weight=1)`` puts a test in a part; the part's points (from
   the assignment's config) are shared among its tests by weight, in whole grains so that
-  every sum is exact (``autograder/shares.py``).
+  every sum is exact (``autograder/core/shares.py``).
 - The ``submission`` fixture is parametrized over the students: a proxy to a sandboxed
   child that loaded the student's code. Tests are grouped per student, and as soon as
   a student's last test has run, their ``results.json`` is written.
@@ -27,7 +27,7 @@ import hashlib
 import sys
 import traceback
 import zlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -36,19 +36,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.config import KIT_ROOT, Assignment
-from autograder.formats.gradescope import (
-    GRADER_FAILED,
-    failure_results,
-    write_data,
-    write_results,
-)
-from autograder.loader import Submission, SubmissionError, read_cells, read_submission
-from autograder.modules import load_module
+from autograder.core.config import Assignment
+from autograder.core.errors import KitError, Misuse
+from autograder.core.loader import Submission, SubmissionError, read_cells, read_submission
+from autograder.core.modules import load_module
+from autograder.core.results import GRADER_FAILED, StudentResult, from_pytest, grader_failure
+from autograder.core.shares import shares
+from autograder.formats.gradescope import write_results
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.host import SandboxUnavailable, open_host
+from autograder.sandbox.policy import hidden_folders, secret_paths
 from autograder.sandbox.proxy import Answer
-from autograder.shares import shares
 
 
 @dataclass
@@ -98,7 +96,7 @@ class GradingPlugin:
 
     def __init__(self, assignment: Assignment, submissions: list[Submission], out: Path,
                  seed: int, limits: Limits, reference: Path, oracle: Path,
-                 sandbox: str = "auto", allow_process: bool = False) -> None:
+                 sandbox: str | None = "auto", allow_process: bool = False) -> None:
         self.assignment, self.submissions, self.out = assignment, submissions, out
         self.reference, self.oracle_file = reference, oracle
         self.oracle = None
@@ -111,6 +109,9 @@ class GradingPlugin:
         self._notes: dict[str, list[str]] = defaultdict(list)  # failed cells, per student
         self._sandboxes: dict[str, Sandbox] = {}  # each student's child, while it runs
         self._failed: dict[str, str] = {}  # the grader's own failure on a student: its trace
+        self.graded: dict[str, StudentResult] = {}  # each student's result, once written
+        self.error: KitError | None = None  # why the run could not start (no sandbox)
+        self.not_collected: list[str] = []  # checks that could not even be imported
 
     # -- hooks
 
@@ -126,6 +127,7 @@ class GradingPlugin:
                                     self.sandbox, self.allow_process,
                                     secret_paths(self.assignment, self.reference, self.out))
         except (SandboxUnavailable, ValueError) as err:
+            self.error = err if isinstance(err, KitError) else Misuse(str(err))
             raise pytest.UsageError(f"the sandbox cannot start: {err}") from None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -173,6 +175,7 @@ class GradingPlugin:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A hidden check that cannot even be imported: say why (the run is quiet)."""
         if report.failed:
+            self.not_collected.append(f"{report.nodeid}: {report.longreprtext}")
             print(f"cannot collect {report.nodeid}: {report.longreprtext}", file=sys.stderr)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -202,11 +205,15 @@ class GradingPlugin:
         trace = self._failed.pop(student, None)
         if trace is None:
             try:
-                write_results(self.out / student, tests, self.assignment, notes)
+                result = from_pytest(student, tests, notes)
+                write_results(self.out / student, result, self.assignment)
+                self.graded[student] = result
                 return
             except Exception:  # noqa: BLE001 - e.g. a text no writer could take
                 trace = traceback.format_exc()
-        write_data(self.out / student, failure_results(self.assignment, trace))
+        result = grader_failure(student, trace)
+        write_results(self.out / student, result, self.assignment)
+        self.graded[student] = result
 
     # -- fixtures
 
@@ -261,32 +268,6 @@ class GradingPlugin:
                        self.oracle)
 
 
-SYSTEM_FOLDERS = {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run",
-                  "sbin", "sys", "tmp", "usr", "var"}
-
-
-def hidden_folders(reference: Path, out: Path, submissions: list[Submission]) -> list[Path]:
-    """What a child must not see: the reference, the output, the kit (with its git
-    history), every submission's folder (a classmate's correct answer is an answer), and
-    every top-level folder that is not the system's (/home, /root, /work, /opt, /srv, ...:
-    another checkout of the kit, or of its reference, may be anywhere there). Python's own
-    folders inside them are put back by the child; /tmp gets its own scratch tmpfs."""
-    folders = {s.path.parent.resolve() for s in submissions}  # a link: its own folder
-    siblings = Counter(f.parent for f in folders)  # students' own folders: hide their parent
-    folders = {f.parent if siblings[f.parent] > 1 and f.parent != f.parent.parent else f
-               for f in folders}
-    folders |= {Path(f).resolve() for f in (reference, out, KIT_ROOT)}
-    folders |= {p for p in Path("/").iterdir() if p.name not in SYSTEM_FOLDERS
-                and p.is_dir() and not p.is_symlink()}
-    return sorted(f for f in folders if not any(p in folders for p in f.parents))
-
-
-def secret_paths(assignment: Assignment, reference: Path, out: Path) -> list[Path]:
-    """What the sandbox's canary must fail to read: the hidden side, the output, and the kit
-    (its examples, tests and git history hold solutions too)."""
-    return [reference, assignment.hidden, out, KIT_ROOT]
-
-
 @functools.cache
 def _digest(path: Path) -> int:
     """64 bits of the SHA-256 of a submission file (0 when it cannot be read)."""
@@ -308,12 +289,16 @@ def _part(item: pytest.Item) -> tuple[str, float]:
 
 
 def _test_record(report: pytest.TestReport) -> dict:
-    """The fields of a pytest-json-report test entry that the converters read."""
-    stage = {"outcome": report.outcome}
+    """The fields of a pytest-json-report test entry that the result model reads."""
+    stage = {"outcome": report.outcome, "duration": getattr(report, "duration", 0.0)}
     if report.failed:
         stage["longrepr"] = report.longreprtext
+        crash = getattr(report.longrepr, "reprcrash", None)
+        if crash is not None:
+            stage["crash"] = {"message": crash.message}
     return {
         "nodeid": report.nodeid,
+        "lineno": report.location[1] or 0,
         "outcome": "error" if report.when == "setup" else report.outcome,
         "user_properties": [{k: v} for k, v in report.user_properties],
         report.when: stage,

@@ -16,10 +16,11 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.config import Assignment, ConfigError
+from autograder.core.config import Assignment, ConfigError
+from autograder.core.loader import SubmissionError, read_cells
+from autograder.core.results import CheckResult
+from autograder.engine.public import ChecksError, check_notebook, resolve
 from autograder.formats.feedback import html_table, text_table
-from autograder.loader import SubmissionError, read_cells
-from autograder.public import CheckResult, ChecksError, check_notebook, resolve
 
 
 @dataclass

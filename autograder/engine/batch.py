@@ -1,7 +1,7 @@
 """``autograder grade``: a whole class, in parallel workers, into Gradescope JSON and a CSV.
 
 Submissions are dealt round-robin to ``--jobs`` workers (each one pytest run with its own
-zygote; ``autograder/pool.py`` watches and restarts them and removes their temporary
+zygote; ``autograder/engine/pool.py`` watches and restarts them and removes their temporary
 files). Each student's results.json and their own pytest-json-report record are written
 atomically as soon as they are graded; a re-run skips students already graded unless
 ``--regrade`` (which replaces each student's files as they are graded again, never
@@ -21,19 +21,20 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
-from autograder.config import Assignment
-from autograder.formats.atomic import write_atomic
-from autograder.formats.grader_failed import is_failed, write_failed
-from autograder.formats.grades_csv import read_all_results, write_grades_csv
-from autograder.formats.gradescope import properties
-from autograder.formats.report import (
+from autograder.core.atomic import write_atomic
+from autograder.core.config import Assignment
+from autograder.core.loader import Submission
+from autograder.core.results import properties
+from autograder.engine.grader_failed import write_failed
+from autograder.engine.pool import Outcome, Pool
+from autograder.engine.records import (
     RECORD_NAME,
     merge_reports,
     read_student_records,
     without_students,
 )
-from autograder.loader import Submission
-from autograder.pool import Outcome, Pool
+from autograder.formats.grades_csv import write_grades_csv
+from autograder.formats.gradescope import read_all_results, read_all_students
 from autograder.sandbox.limits import Limits
 
 ROOM_BYTES = 256 * 1024  # free space in DIR below which a worker's death is the disk's fault
@@ -60,9 +61,9 @@ def pending(batch: Batch) -> list[Submission]:
     results.json, or with the grader's failure in it (tried again)."""
     if batch.regrade:
         return list(batch.submissions)
-    results = read_all_results(batch.out)
-    return [s for s in batch.submissions if s.student not in results
-            or is_failed(results[s.student])]
+    graded = read_all_students(batch.out)
+    return [s for s in batch.submissions if s.student not in graded
+            or graded[s.student].grader_failed]
 
 
 def run_batch(batch: Batch, progress=None) -> Outcome:
@@ -71,7 +72,7 @@ def run_batch(batch: Batch, progress=None) -> Outcome:
     todo = pending(batch)
     batch.out.mkdir(parents=True, exist_ok=True)
     sweep_partial_writes(batch.out)  # a killed run's
-    give_up = partial(_give_up, batch.out)
+    give_up = partial(_give_up, batch.out, batch.assignment)
     outcome = Pool(partial(_start, batch), batch.jobs, give_up, partial(check_room, batch.out),
                    progress).run(todo)
     sweep_partial_writes(batch.out)  # a worker stopped in the middle of a write, now gone
@@ -86,7 +87,8 @@ def sweep_partial_writes(out: Path) -> None:
 
 
 def write_outputs(batch: Batch, graded_now: bool) -> None:
-    """report.json, grades.csv and report.html, from every student in ``batch.out``."""
+    """report.json and grades.csv, from every student in ``batch.out`` (the grade command
+    adds the class report, report.html)."""
     records = read_student_records(batch.out)
     earlier = _read(batch.out / RECORD_NAME) or {}
     older = set(read_all_results(batch.out)) - set(records)  # graded before records were kept
@@ -101,9 +103,6 @@ def write_outputs(batch: Batch, graded_now: bool) -> None:
             report["sandbox"] = host
         write_atomic(batch.out / RECORD_NAME, json.dumps(report, indent=1, default=str))
     write_grades_csv(batch.out, batch.assignment)
-    from autograder.formats.class_report import write_class_report  # not in a student release
-
-    write_class_report(batch.out, batch.assignment)
 
 
 def _read(path: Path) -> dict | None:
@@ -123,8 +122,8 @@ def check_room(out: Path) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out))
 
 
-def _give_up(out: Path, sub: Submission, trace: str) -> None:
-    write_failed(out / sub.student, sub.student, trace)
+def _give_up(out: Path, assignment: Assignment, sub: Submission, trace: str) -> None:
+    write_failed(out / sub.student, sub.student, trace, assignment)
 
 
 def _start(batch: Batch, shard: list[Submission], channel: int, output: int, tmpdir: str
@@ -141,7 +140,7 @@ def _start(batch: Batch, shard: list[Submission], channel: int, output: int, tmp
         "sandbox": batch.sandbox,
         "channel": channel,
     }
-    worker = subprocess.Popen([sys.executable, "-m", "autograder.worker"],
+    worker = subprocess.Popen([sys.executable, "-m", "autograder.engine.worker"],
                               stdin=subprocess.PIPE, stdout=output, stderr=output,
                               pass_fds=(channel,), cwd=batch.reference,
                               start_new_session=True,  # a terminal's Ctrl-C is the CLI's

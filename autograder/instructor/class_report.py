@@ -19,10 +19,10 @@ from html import escape
 from pathlib import Path
 from typing import NamedTuple
 
-from autograder.config import Assignment
-from autograder.formats.atomic import write_atomic
-from autograder.formats.grades_csv import read_all_results
-from autograder.formats.gradescope import part_scores
+from autograder.core.atomic import write_atomic
+from autograder.core.config import Assignment
+from autograder.core.results import StudentResult
+from autograder.formats.gradescope import read_all_students
 
 REPORT_NAME = "report.html"
 FULL = 1e-6  # a score this close to the maximum is full marks (sums of shares of points)
@@ -58,18 +58,20 @@ class CheckStat:
 # ------------------------------------------------------------------ statistics
 
 
-def totals(all_results: dict[str, dict]) -> dict[str, float]:
+def totals(all_results: dict[str, StudentResult]) -> dict[str, float]:
     """Each student's score (an unreadable submission's results.json says 0)."""
-    return {student: float(data.get("score", 0.0)) for student, data in all_results.items()}
+    return {student: result.score for student, result in all_results.items()}
 
 
-def part_table(all_results: dict[str, dict], assignment: Assignment) -> dict[str, dict]:
+def part_table(all_results: dict[str, StudentResult], assignment: Assignment
+               ) -> dict[str, dict[str, float]]:
     """student -> part -> points, in the config's order of parts."""
-    return {student: part_scores(data.get("tests", []), assignment)
-            for student, data in all_results.items()}
+    return {student: result.part_scores(assignment.points)
+            for student, result in all_results.items()}
 
 
-def part_stats(all_results: dict[str, dict], assignment: Assignment) -> dict[str, PartStat]:
+def part_stats(all_results: dict[str, StudentResult], assignment: Assignment
+               ) -> dict[str, PartStat]:
     """Per part: how many students have all its points, and the mean points."""
     table = part_table(all_results, assignment).values()
     n = len(table)
@@ -78,21 +80,17 @@ def part_stats(all_results: dict[str, dict], assignment: Assignment) -> dict[str
             for part, points in assignment.points.items()}
 
 
-def check_stats(all_results: dict[str, dict]) -> dict[str, CheckStat]:
+def check_stats(all_results: dict[str, StudentResult]) -> dict[str, CheckStat]:
     """Per check (by name, in the order the checks run): how many students passed it, out of
     every student (a student whose submission could not be read has not passed it)."""
     parts: dict[str, tuple[str, float]] = {}
     passed: dict[str, int] = {}
-    for data in all_results.values():
+    for result in all_results.values():
         verdicts: dict[str, bool] = {}
-        for entry in data.get("tests", []):
-            if entry.get("visibility") == "hidden":  # the instructor's note, not a check
-                continue
-            name = str(entry.get("name", ""))
-            tags = entry.get("tags") or [""]
-            parts.setdefault(name, (str(tags[0]), float(entry.get("max_score", 0.0))))
-            ok = entry.get("status") == "passed"
-            verdicts[name] = verdicts.get(name, True) and ok
+        for check in result.checks:
+            name = f"{check.part}: {check.name}"
+            parts.setdefault(name, (check.part, check.max_score))
+            verdicts[name] = verdicts.get(name, True) and check.passed
         for name, ok in verdicts.items():
             passed[name] = passed.get(name, 0) + ok
     n = len(all_results)
@@ -127,14 +125,14 @@ def _sentence(text: str, start: int) -> Mistake | None:
     return None
 
 
-def misconceptions(all_results: dict[str, dict]) -> dict[Mistake, int]:
+def misconceptions(all_results: dict[str, StudentResult]) -> dict[Mistake, int]:
     """Each mistake named in a failed check -> how many students it was named for, most
     frequent first (a mistake named twice for one student counts once)."""
     students: dict[Mistake, set[str]] = {}
-    for student, data in all_results.items():
-        for entry in data.get("tests", []):
-            if entry.get("status") != "passed":
-                for mistake in named_mistakes(str(entry.get("output", ""))):
+    for student, result in all_results.items():
+        for check in result.checks:
+            if not check.passed:
+                for mistake in named_mistakes(check.message):
                     students.setdefault(mistake, set()).add(student)
     ranked = sorted(students.items(), key=lambda item: (-len(item[1]), item[0]))
     return {mistake: len(who) for mistake, who in ranked}
@@ -251,7 +249,7 @@ def _td(value: float, text: str | None = None) -> str:
     return f'<td class="n" data-sort="{value!r}">{escape(text or _num(value))}</td>'
 
 
-def class_report(all_results: dict[str, dict], assignment: Assignment) -> str:
+def class_report(all_results: dict[str, StudentResult], assignment: Assignment) -> str:
     """The whole page, every text HTML-escaped."""
     title = escape(f"{assignment.title}: class report")
     head = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -266,7 +264,7 @@ def class_report(all_results: dict[str, dict], assignment: Assignment) -> str:
         f"<script>{SORT_JS}</script>", "</body>", "</html>", ""])
 
 
-def _summary(all_results: dict[str, dict], assignment: Assignment) -> str:
+def _summary(all_results: dict[str, StudentResult], assignment: Assignment) -> str:
     scores, total = list(totals(all_results).values()), assignment.total_points
     full = sum(s >= total - FULL for s in scores)
     line = (f"{len(scores)} students · mean {_num(statistics.fmean(scores))} · median "
@@ -277,7 +275,7 @@ def _summary(all_results: dict[str, dict], assignment: Assignment) -> str:
             f'src="{histogram_png(scores, total)}">')
 
 
-def _parts(all_results: dict[str, dict], assignment: Assignment) -> str:
+def _parts(all_results: dict[str, StudentResult], assignment: Assignment) -> str:
     stats = part_stats(all_results, assignment)
     rows = "".join(
         f"<tr><td>{escape(part)}</td>{_td(assignment.points[part])}"
@@ -291,7 +289,7 @@ def _parts(all_results: dict[str, dict], assignment: Assignment) -> str:
             + f"</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>")
 
 
-def _checks(all_results: dict[str, dict]) -> str:
+def _checks(all_results: dict[str, StudentResult]) -> str:
     rows = "".join(
         f"<tr><td>{escape(name)}</td>{_td(s.points)}"
         f"{_td(s.passed / s.of, f'{_pct(s.passed, s.of)} ({s.passed}/{s.of})')}</tr>\n"
@@ -302,7 +300,7 @@ def _checks(all_results: dict[str, dict]) -> str:
             + f"</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>")
 
 
-def _mistakes(all_results: dict[str, dict]) -> str:
+def _mistakes(all_results: dict[str, StudentResult]) -> str:
     found = misconceptions(all_results)
     if not found:
         return '<h2>Misconceptions</h2>\n<p id="misconceptions">None named.</p>'
@@ -316,7 +314,7 @@ def _mistakes(all_results: dict[str, dict]) -> str:
             + f"</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>")
 
 
-def _students(all_results: dict[str, dict], assignment: Assignment) -> str:
+def _students(all_results: dict[str, StudentResult], assignment: Assignment) -> str:
     scores = totals(all_results)
     rows = "".join(
         f'<tr{" class=zero" if scores[student] == 0 else ""}><td>{escape(student)}</td>'
@@ -332,5 +330,5 @@ def _students(all_results: dict[str, dict], assignment: Assignment) -> str:
 def write_class_report(out: Path, assignment: Assignment) -> Path:
     """Write ``out/report.html`` atomically from every ``out/<student>/results.json``."""
     path = out / REPORT_NAME
-    write_atomic(path, class_report(read_all_results(out), assignment))
+    write_atomic(path, class_report(read_all_students(out), assignment))
     return path

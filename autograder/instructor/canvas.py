@@ -14,11 +14,12 @@ import io
 import re
 from pathlib import Path
 
-from autograder.config import Assignment
-from autograder.formats.atomic import write_atomic
+from autograder.core.atomic import write_atomic
+from autograder.core.config import Assignment
+from autograder.core.errors import Misuse
+from autograder.core.results import StudentResult
 from autograder.formats.csv_cell import safe_row
-from autograder.formats.roster import ClassRow
-from autograder.usage import Misuse
+from autograder.instructor.roster import ClassRow
 
 CANVAS_NAME = "canvas.csv"
 HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -55,7 +56,7 @@ def _who(row: ClassRow) -> list[str]:
     return [s.name or s.identifier, s.canvas_id, s.sis_user_id, login, s.section]
 
 
-def canvas_csv(rows: list[ClassRow], results: dict[str, dict], assignment: Assignment,
+def canvas_csv(rows: list[ClassRow], results: dict[str, StudentResult], assignment: Assignment,
                title: str) -> str:
     """The import's text: Excel's CSV dialect (fields quoted when they hold a comma, a
     quote or a line break; lines end in CRLF)."""
@@ -65,13 +66,12 @@ def canvas_csv(rows: list[ClassRow], results: dict[str, dict], assignment: Assig
     writer.writerow(safe_row(["Points Possible", *[""] * (len(HEADER) - 1),
                               f"{assignment.total_points:g}"]))
     for row in rows:
-        data = results.get(row.submission) if row.submission else None
-        writer.writerow(safe_row([*_who(row),
-                                  "" if data is None else f"{float(data['score']):g}"]))
+        result = results.get(row.submission) if row.submission else None
+        writer.writerow(safe_row([*_who(row), "" if result is None else f"{result.score:g}"]))
     return buf.getvalue()
 
 
-def write_canvas_csv(out: Path, rows: list[ClassRow], results: dict[str, dict],
+def write_canvas_csv(out: Path, rows: list[ClassRow], results: dict[str, StudentResult],
                      assignment: Assignment, title: str) -> Path:
     path = out / CANVAS_NAME
     write_atomic(path, canvas_csv(rows, results, assignment, title))

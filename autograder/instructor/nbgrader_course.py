@@ -4,7 +4,7 @@ Two small steps, each one thing:
 
 - :func:`export` writes ``COURSE/source/<assignment>/``: the notebook with the reference's
   code between nbgrader's solution markers, one test cell per part (``grade: true``,
-  ``points`` from ``exercise.toml``; see :mod:`autograder.nbgrader_cells`), and the public
+  ``points`` from ``exercise.toml``; see :mod:`autograder.student.nbgrader_cells`), and the public
   files the notebook and its checks need. ``nbgrader generate_assignment`` releases it.
 - :func:`write_gradebook` puts each student's part scores, from ``autograder grade``'s
   ``results.json``, into nbgrader's ``gradebook.db`` through nbgrader's own API, as the
@@ -25,9 +25,9 @@ import textwrap
 import warnings
 from pathlib import Path
 
-from autograder.config import Assignment, ConfigError, list_assignments, load_assignment
-from autograder.loader import Submission
-from autograder.usage import Misuse
+from autograder.core.config import Assignment, list_assignments, load_assignment
+from autograder.core.errors import ExportError, Misuse
+from autograder.core.loader import Submission
 
 TEST_PREFIX = "test_"  # a part's test cell is test_<part>, in the notebook and the gradebook
 INSTALL = "nbgrader is not installed: pip install '.[nbgrader]' in the course kit's folder"
@@ -35,7 +35,7 @@ INSTALL = "nbgrader is not installed: pip install '.[nbgrader]' in the course ki
 TEST_CELL = '''# The test cell of {part}, {points:g} point{s}. It runs the autograder's checks of
 # this part on the saved notebook file in a sandboxed process, not in this kernel: save the
 # notebook first. Its value is the points; validate passes on full marks only.
-from autograder.nbgrader_cells import grade_part
+from autograder.student.nbgrader_cells import grade_part
 
 grade_part("{assignment}", "{part}")  # nbgrader autograde: the hidden checks; else the public'''
 
@@ -49,9 +49,6 @@ In your copy the checks are the public ones, on inputs drawn afresh each time; y
 runs the same checks on hidden inputs. nbgrader's *Validate* runs every test cell, and
 passes only when every part has full marks."""
 
-
-class ExportError(Exception):
-    """The assignment cannot be exported (no reference, a stub it does not solve)."""
 
 
 def _nbgrader_api():
@@ -120,7 +117,7 @@ def solve_stubs(source: str, reference: str) -> tuple[str, list[str]]:
     comment above them (``generate_assignment`` keeps it: the released stub still says what
     to implement). Returns the new source and the stubs' qualified names.
     """
-    from autograder.solved import BEGIN_SOLUTION, END_SOLUTION
+    from autograder.instructor.authoring import BEGIN_SOLUTION, END_SOLUTION
 
     ref_lines = reference.splitlines()
     answers = _defs(ast.parse(reference))
@@ -159,8 +156,8 @@ def source_notebook(assignment: Assignment, reference: Path | None = None):
     text before it, replaced by a word on how the notebook is graded."""
     import nbformat
 
-    from autograder.solved import is_solution_cell, nbgrader_cell
-    from autograder.student import check_cell_source
+    from autograder.instructor.authoring import is_solution_cell, nbgrader_cell
+    from autograder.student.notebook import check_cell_source
 
     reference = Path(reference or assignment.reference)
     if not reference.is_file():
@@ -201,8 +198,8 @@ def source_notebook(assignment: Assignment, reference: Path | None = None):
 def grade_cell(assignment: Assignment, part: str):
     """A part's test cell: locked, graded, its points from the config; the kit's grader
     skips it (it grades the file; it is not the student's code)."""
-    from autograder.loader import SKIP_TAG
-    from autograder.solved import nbgrader_cell
+    from autograder.core.loader import SKIP_TAG
+    from autograder.instructor.authoring import nbgrader_cell
 
     cell = nbgrader_cell("code", grade_cell_source(assignment, part), TEST_PREFIX + part,
                          tags=(SKIP_TAG,))
@@ -217,7 +214,7 @@ def export(assignment: Assignment, course: Path) -> list[Path]:
     import nbformat
     from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 
-    from autograder.release import ReleaseError, assignment_files, audit
+    from autograder.instructor.release import ReleaseError, assignment_files, audit
 
     out = (Path(course) / "source" / assignment.name).resolve()
     if out.is_relative_to(assignment.folder) or assignment.folder.is_relative_to(out):
@@ -289,22 +286,19 @@ def write_gradebook(db: Path, assignment: Assignment, out: Path,
     adding the student and the submission when the gradebook lacks them. Students without
     a ``results.json`` in ``out`` are left alone. Returns counts: written, new students,
     new submissions."""
-    import json
-
-    from autograder.formats.gradescope import RESULTS_NAME, part_scores
+    from autograder.formats.gradescope import read_all_students
 
     api = _nbgrader_api()
+    graded = read_all_students(Path(out))
     notebook = assignment.notebook.stem
     counts = {"written": 0, "new students": 0, "new submissions": 0}
     with api.Gradebook(_db_url(db)) as gb, warnings.catch_warnings():
         # nbgrader's add_submission makes SQLAlchemy 2 warn (its autograde does too): harmless
         warnings.filterwarnings("ignore", message=".* not in session, add operation along")
         for sub in submissions:
-            results = Path(out) / sub.student / RESULTS_NAME
-            if not results.is_file():
+            if sub.student not in graded:
                 continue
-            scores = part_scores(json.loads(results.read_text(encoding="utf-8"))["tests"],
-                                 assignment)
+            scores = graded[sub.student].part_scores(assignment.points)
             try:
                 gb.find_student(sub.student)
             except api.MissingEntry:
@@ -387,19 +381,13 @@ def report_to_gradebook(console, db: Path, assignment: Assignment, out: Path,
 def cmd_export(args: argparse.Namespace, console) -> int:
     """``autograder nbgrader export COURSE``: every assignment's source folder (or one)."""
     _nbgrader_api()
-    try:
-        chosen = ([load_assignment(args.assignment)] if args.assignment is not None else
-                  [load_assignment(folder) for folder in list_assignments()])
-    except ConfigError as err:
-        raise Misuse(str(err)) from None
+    chosen = ([load_assignment(args.assignment)] if args.assignment is not None else
+              [load_assignment(folder) for folder in list_assignments()])
     if not chosen:
         raise Misuse("no assignment here: the export is made in the instructor's kit")
     course = Path(args.course)
     for assignment in chosen:
-        try:
-            written = export(assignment, course)
-        except ExportError as err:
-            raise Misuse(str(err)) from None
+        written = export(assignment, course)
         console.print(f"Wrote {written[0].parent}: {written[0].name} (solutions between "
                       f"### BEGIN SOLUTION / ### END SOLUTION, {len(assignment.points)} test "
                       f"cells, {assignment.total_points:g} points) and {len(written) - 1} "

@@ -1,0 +1,87 @@
+"""The grading API in a worker process of its own, for a caller whose process must stay as
+it is: a notebook's kernel (its modules, ``sys.path`` and file descriptors are the
+student's; it never loads an oracle).
+
+The job goes as JSON on the worker's stdin; the answer comes back as JSON in a file: each
+student's result, or the error's type and message, raised here again as that type
+(``core/errors.py``). A worker that leaves no answer is a ``ChecksError``; its last words
+are shown, never read to decide anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from autograder.core.atomic import write_atomic
+from autograder.core.config import PACKAGE, Assignment, load_assignment
+from autograder.core.errors import (
+    ChecksError,
+    ConfigError,
+    DeadlinePassed,
+    KitError,
+    Misuse,
+    SandboxUnavailable,
+)
+from autograder.core.loader import Submission
+from autograder.core.results import StudentResult
+from autograder.engine.api import grade
+
+WORKER_SECONDS = 600
+ERRORS = {cls.__name__: cls for cls in (ChecksError, ConfigError, DeadlinePassed, KitError,
+                                         Misuse, SandboxUnavailable)}
+
+
+def grade_apart(assignment: Assignment, submissions: list[Submission], *, oracle: str,
+                reference: Path | None = None, seed: int | None = None,
+                parts: list[str] | None = None, sandbox: str | None = None,
+                allow_process: bool = False) -> dict[str, StudentResult]:
+    """:func:`autograder.engine.api.grade` in a worker process: each student's result."""
+    with tempfile.TemporaryDirectory(prefix="autograder-apart-") as tmp:
+        answer = Path(tmp) / "answer.json"
+        job = {"assignment": str(assignment.folder), "oracle": oracle,
+               "reference": None if reference is None else str(reference), "seed": seed,
+               "parts": parts, "sandbox": sandbox, "allow_process": allow_process,
+               "submissions": [(s.student, str(Path(s.path).resolve())) for s in submissions],
+               "answer": str(answer)}
+        engine = str(PACKAGE.parent)  # this autograder, in the worker too
+        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+               "PYTHONPATH": os.pathsep.join([engine, os.environ.get("PYTHONPATH", "")])}
+        try:
+            done = subprocess.run([sys.executable, "-m", "autograder.engine.apart"],
+                                  input=json.dumps(job).encode(), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, cwd=tmp, env=env,
+                                  timeout=WORKER_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise DeadlinePassed(f"the checks took longer than {WORKER_SECONDS} s") from None
+        if not answer.is_file():
+            words = done.stderr.decode(errors="replace").strip().splitlines()[-5:]
+            raise ChecksError(f"the checks could not run (exit {done.returncode}): "
+                              + (" / ".join(words) or "no output"))
+        reply = json.loads(answer.read_text(encoding="utf-8"))
+    if "error" in reply:
+        raise ERRORS.get(reply["error"]["type"], KitError)(reply["error"]["message"])
+    return {student: StudentResult.from_dict(data) for student, data in reply["results"].items()}
+
+
+def main() -> None:
+    job = json.load(sys.stdin)
+    try:
+        graded = grade(load_assignment(job["assignment"]),
+                       [Submission(s, Path(p)) for s, p in job["submissions"]],
+                       oracle=job["oracle"], reference=job["reference"], seed=job["seed"],
+                       parts=job["parts"], sandbox=job["sandbox"],
+                       allow_process=job["allow_process"])
+        reply = {"results": {s: r.as_dict() for s, r in graded.results.items()}}
+    except KitError as err:
+        kind = next(c for c in type(err).__mro__ if c.__name__ in ERRORS).__name__
+        reply = {"error": {"type": kind, "message": str(err)}}
+    write_atomic(Path(job["answer"]), json.dumps(reply))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""The package's structure holds: import-linter's contracts (``pyproject.toml``: the layers,
+the release boundary, writers apart from the sandbox) are kept, and a contract that is broken
+is seen; no module of the package starts the ``autograder`` command (integrations call the
+grading API, ``autograder/engine/api.py``)."""
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "autograder"
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def lint(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT), "--no-cache"], cwd=root, capture_output=True, text=True,
+                          timeout=300, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+
+
+def test_import_linter_keeps_every_contract():
+    done = lint(REPO_ROOT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "3 kept, 0 broken" in done.stdout
+
+
+@pytest.mark.parametrize("module, upward", [
+    ("core/shares.py", "import autograder.engine.batch"),  # the core reaching up
+    ("engine/plugin.py", "from autograder.instructor import release"),  # released -> not
+    ("formats/classroom.py", "import autograder.sandbox.host"),  # writers -> sandbox
+])
+def test_an_upward_import_breaks_a_contract(tmp_path, module, upward):
+    shutil.copytree(PACKAGE, tmp_path / "autograder",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path)
+    target = tmp_path / "autograder" / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{upward}  # noqa\n",
+                      encoding="utf-8")
+    done = lint(tmp_path)
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert " BROKEN" in done.stdout and "0 broken" not in done.stdout
+
+
+def test_no_module_starts_the_autograder_command():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.List, ast.Tuple)):
+                words = [e.value for e in node.elts
+                         if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                assert "autograder.cli" not in words, path
+                assert not any(w == "autograder" and i + 1 < len(words) for i, w in
+                               enumerate(words)), path
