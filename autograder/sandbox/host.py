@@ -30,7 +30,7 @@ ISOLATING = ("namespaces", "unprivileged", "uid")
 CHOICES = ("auto", *TIERS)
 ENV = "AUTOGRADER_SANDBOX"
 
-# what each tier stops: one row per attack class, the same words in doctor, docs and README
+# what each tier stops: one row per attack class, the same words in doctor and docs/security.md
 # (the uid tier keeps the child out of files by their modes: the canary proves the hidden
 # reference and the output folder private; the network only where seccomp works)
 GUARANTEES = (
