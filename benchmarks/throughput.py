@@ -47,10 +47,6 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import nbformat
-
-from autograder.solved import load_module, solve_notebook
-
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "backprop"
 NOTEBOOK = ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -94,6 +90,10 @@ def faulty_reference(source: str, patches: list[tuple[str, str]]) -> str:
 
 def notebooks(folder: Path) -> dict[str, str]:
     """Each kind of submission as notebook JSON text, by kind."""
+    import nbformat  # here: spawn.py imports this module for its launches alone
+
+    from autograder.solved import load_module, solve_notebook
+
     released = nbformat.read(NOTEBOOK, as_version=4)
     source = REFERENCE.read_text(encoding="utf-8")
     texts = {CORRECT: nbformat.writes(solve_notebook(released, load_module(REFERENCE)))}
