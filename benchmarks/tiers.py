@@ -6,9 +6,13 @@ for each tier this host offers, in interleaved rounds (namespaces, unprivileged,
 then again), so that load from others weighs on every tier alike. When grading on a tier
 fails, ``autograder doctor --sandbox TIER`` says whether the host offers it: if not, the
 tier is named and left out. Per tier: the median wall time per notebook and notebooks per
-second; then the ratio of the unprivileged tier to the namespaces tier. Target: <= 1.5
-(Landlock, seccomp and a user namespace per child may cost at most half again what private
-mounts do). The uid tier is not timed.
+second; then the ratio of the unprivileged tier to the namespaces tier. The uid tier is
+not timed.
+
+Why. Hosts that give no root with CAP_SYS_ADMIN (Docker, Gradescope, an ordinary user) grade
+on the unprivileged tier, whose confinement is built per child: it must not make grading a
+class much slower. Target: unprivileged / namespaces <= 1.5 (Landlock, seccomp and a user
+namespace per child may cost at most half again what private mounts do).
 
 Sanity. Every round's grades must be what the submissions deserve (``check_grades``), or
 the exit status is 2, as when a tier this host offers fails to grade; PASS and MISS both
