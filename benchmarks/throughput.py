@@ -137,11 +137,15 @@ def write_submissions(folder: Path, n: int, seed: int = 0,
     return plan
 
 
-def grade_command(subs: Path, out: Path, jobs: int) -> list[str]:
+def autograder_command() -> list[str]:
+    """The ``autograder`` command of the interpreter that runs this."""
     script = Path(sys.executable).with_name("autograder")
-    head = [str(script)] if script.exists() else [sys.executable, "-m", "autograder.cli"]
-    return [*head, "grade", str(subs), "--assignment", ASSIGNMENT, "--jobs", str(jobs),
-            "--out", str(out), "--regrade"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "autograder.cli"]
+
+
+def grade_command(subs: Path, out: Path, jobs: int) -> list[str]:
+    return [*autograder_command(), "grade", str(subs), "--assignment", ASSIGNMENT,
+            "--jobs", str(jobs), "--out", str(out), "--regrade"]
 
 
 def time_grading(cmd: list[str]) -> float:

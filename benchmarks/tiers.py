@@ -41,6 +41,7 @@ from throughput import (
     ROOT,
     SMALL_CORRECT,
     Broken,
+    autograder_command,
     check_grades,
     grade_command,
     read_scores,
@@ -70,8 +71,7 @@ def time_tier(cmd: list[str], tier: str) -> float:
 
 def offered(tier: str) -> bool:
     """Whether this host offers ``tier``: ``autograder doctor --sandbox TIER`` finds it works."""
-    cmd = grade_command(Path("."), Path("."), 1)
-    cmd = [*cmd[:cmd.index("grade")], "doctor", "--sandbox", tier]
+    cmd = [*autograder_command(), "doctor", "--sandbox", tier]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if done.returncode not in (0, 1):
         print(done.stdout[-2000:], done.stderr[-2000:], sep="\n", file=sys.stderr)
@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         verdict = NO_VERDICT if args.small else "PASS" if ratio <= TARGET else "MISS"
         print(f"unprivileged / namespaces: {ratio:.2f}   target <= {TARGET}: {verdict}")
     else:
-        print("unprivileged / namespaces: not measured, this host does not offer both")
+        print("unprivileged / namespaces: not measured, this host does not offer both: "
+              f"{NO_VERDICT if args.small else 'no verdict'}")
     if "process" in median and "namespaces" in median:
         print(f"process / namespaces:      {median['process'] / median['namespaces']:.2f}   "
               "(a fresh Python per submission: the student's check, not a class)")

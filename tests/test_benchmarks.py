@@ -65,7 +65,11 @@ def tiers(out: str) -> None:
         positive(rf"^unprivileged / namespaces: {NUMBER}", out)
     else:
         assert "unprivileged / namespaces: not measured" in out, out
-    assert out.count("full marks: 2 of 4 graded; expected 2") == len(rows), out
+    checked = re.findall(r"full marks: (\d+) of (\d+) graded; expected (\d+) \(the correct "
+                         r"ones\) of (\d+)", out)
+    assert len(checked) == len(rows), out  # one grade distribution per tier and round
+    assert all(full == expected and graded == planned
+               for full, graded, expected, planned in checked), out
 
 
 def classroom_steps(out: str) -> None:
