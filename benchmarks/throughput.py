@@ -1,12 +1,13 @@
 """Grading throughput: a class of notebooks through ``autograder grade``, against a numpy launch.
 
-What it measures. It writes ``--n`` notebook submissions into a temp folder, about 70 %
-correct (the answer key built by ``autograder.instructor.answer_key.solve_notebook``) and the rest
-faulty: the reference source with one textual patch (σ' missing at the output, W³ not
-transposed in BP2, the update's sign flipped, C without the ½, a KeyError in BP4) or
-with functions left as the notebook's unfinished stubs. It then times, wall-clock, one
-``autograder grade DIR --jobs N --out TMP --regrade`` subprocess over the whole folder,
-start-up, worker and zygote start, pytest collection and output files included.
+What it measures. It writes ``--n`` notebook submissions of ``backprop`` into a temp
+folder, about 70 % correct (the answer key built by
+``autograder.instructor.answer_key.solve_notebook``) and the rest faulty: the reference
+source with one textual patch (σ' missing at the output, W³ not transposed in BP2, the
+update's sign flipped, C without the ½, a KeyError in BP4) or with functions left as the notebook's unfinished stubs. It then times, wall-clock,
+one ``autograder grade DIR --assignment backprop --jobs N --out TMP --regrade`` subprocess
+over the whole folder, start-up, worker and zygote start, pytest collection and output
+files included.
 In the same run it times ``--launches`` sequential ``python -c "import numpy"`` with the
 interpreter that runs the grader (``sys.executable``), half before and half after grading,
 so that load from others on the machine weighs on both sides alike.
@@ -14,8 +15,9 @@ so that load from others on the machine weighs on both sides alike.
 Why. A fresh Python that imports numpy is the least that any grader starting one
 process per notebook pays; the grader forks each submission's child from a pre-warmed
 zygote instead, so grading a notebook should cost well under one such launch. The
-target: (grading wall time per submission) / (mean numpy launch) <= 0.5. For scale,
-nbgrader's autograde takes about 0.86 s per notebook and otter-grader about 3.5 s.
+target: (grading wall time per submission) / (mean numpy launch) <= 0.5. For scale
+(quoted, not measured here; benchmarks/vs_nbgrader.py runs nbgrader side by side):
+nbgrader's autograde takes about 0.86 s per plain notebook and otter-grader about 3.5 s.
 
 Sanity. A benchmark that grades everything wrong (or everything right) is fast and
 useless, so the grade distribution is printed per kind of submission and checked: every
@@ -24,7 +26,12 @@ command fails or a patch no longer applies to the reference, the exit status is 
 and MISS against the target both exit 0. Other work on the machine skews the figures
 (the load average is printed): compare runs made on an idle machine.
 
-    .venv/bin/python benchmarks/throughput.py [--n 200] [--jobs 2] [--launches 200]
+Small mode. ``--small`` grades 9 notebooks (2 correct, each faulty kind once) against 4
+launches: the same commands and the same sanity check, the ratio printed with no verdict
+(too few to measure anything). tests/test_benchmarks.py runs it, so the benchmark cannot
+break unnoticed; exit 0 when it works, 2 when it is broken.
+
+    .venv/bin/python benchmarks/throughput.py [--n 200] [--jobs 2] [--launches 200] [--small]
 """
 
 from __future__ import annotations
@@ -41,17 +48,16 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import nbformat
-
-from autograder.instructor.answer_key import solve_notebook
-from autograder.instructor.authoring import load_module
-
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "assignments" / "backprop" / "backprop.ipynb"
-REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
+ASSIGNMENT = "backprop"
+NOTEBOOK = ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+REFERENCE = ROOT / "assignments" / ASSIGNMENT / "hidden" / f"{ASSIGNMENT}.py"
 TARGET_RATIO = 0.5
 CORRECT_FRACTION = 0.7
 CORRECT = "correct"
+SMALL_CORRECT = 2  # --small: this many correct notebooks, then each faulty kind once
+SMALL_LAUNCHES = 4
+NO_VERDICT = "small mode: no verdict"
 
 
 class Broken(Exception):
@@ -85,6 +91,10 @@ def faulty_reference(source: str, patches: list[tuple[str, str]]) -> str:
 
 def notebooks(folder: Path) -> dict[str, str]:
     """Each kind of submission as notebook JSON text, by kind."""
+    import nbformat  # here: spawn.py imports this module for its launches alone
+
+    from autograder.instructor.answer_key import load_module, solve_notebook
+
     released = nbformat.read(NOTEBOOK, as_version=4)
     source = REFERENCE.read_text(encoding="utf-8")
     texts = {CORRECT: nbformat.writes(solve_notebook(released, load_module(REFERENCE)))}
@@ -100,14 +110,22 @@ def notebooks(folder: Path) -> dict[str, str]:
     return texts
 
 
-def write_submissions(folder: Path, n: int, seed: int = 0) -> dict[str, str]:
-    """``n`` notebooks ``folder/submissions/sNNN.ipynb``, kinds shuffled; student -> kind."""
+def small_n() -> int:
+    """The number of notebooks of the small mode: a few correct ones, each fault once."""
+    return SMALL_CORRECT + len(FAULTS)
+
+
+def write_submissions(folder: Path, n: int, seed: int = 0,
+                      n_correct: int | None = None) -> dict[str, str]:
+    """``n`` notebooks ``folder/submissions/sNNN.ipynb``, kinds shuffled; student -> kind.
+    ``n_correct`` of them correct (default: ``CORRECT_FRACTION``), the faults in turn."""
     work = folder / "work"
     work.mkdir()
     subs = folder / "submissions"
     subs.mkdir()
     texts = notebooks(work)
-    n_correct = round(n * CORRECT_FRACTION)
+    if n_correct is None:
+        n_correct = round(n * CORRECT_FRACTION)
     faults = list(FAULTS)
     kinds = [CORRECT] * n_correct + [faults[i % len(faults)] for i in range(n - n_correct)]
     random.Random(seed).shuffle(kinds)
@@ -119,10 +137,15 @@ def write_submissions(folder: Path, n: int, seed: int = 0) -> dict[str, str]:
     return plan
 
 
-def grade_command(subs: Path, out: Path, jobs: int) -> list[str]:
+def autograder_command() -> list[str]:
+    """The ``autograder`` command of the interpreter that runs this."""
     script = Path(sys.executable).with_name("autograder")
-    head = [str(script)] if script.exists() else [sys.executable, "-m", "autograder.cli"]
-    return [*head, "grade", str(subs), "--jobs", str(jobs), "--out", str(out), "--regrade"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "autograder.cli"]
+
+
+def grade_command(subs: Path, out: Path, jobs: int) -> list[str]:
+    return [*autograder_command(), "grade", str(subs), "--assignment", ASSIGNMENT,
+            "--jobs", str(jobs), "--out", str(out), "--regrade"]
 
 
 def time_grading(cmd: list[str]) -> float:
@@ -189,14 +212,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="grader --jobs (default 2)")
     parser.add_argument("--launches", type=int, default=200,
                         help="'python -c \"import numpy\"' launches to time (default 200)")
+    parser.add_argument("--small", action="store_true",
+                        help=f"a check that the benchmark works: {small_n()} notebooks, "
+                             f"{SMALL_LAUNCHES} launches, no verdict")
     args = parser.parse_args(argv)
+    n_correct = None
+    if args.small:
+        args.n, args.launches, n_correct = small_n(), SMALL_LAUNCHES, SMALL_CORRECT
     if args.n < 1 or args.jobs < 1 or args.launches < 2:
         parser.error("--n and --jobs must be at least 1, --launches at least 2")
 
     try:
         with tempfile.TemporaryDirectory(prefix="throughput-") as tmp:
             tmp = Path(tmp)
-            plan = write_submissions(tmp, args.n)
+            plan = write_submissions(tmp, args.n, n_correct=n_correct)
             out = tmp / "grades"
             cmd = grade_command(tmp / "submissions", out, args.jobs)
 
@@ -215,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     numpy_mean = statistics.fmean(launches)
     per_sub = wall / args.n
     ratio = per_sub / numpy_mean
-    print(f"grader:  {' '.join(['autograder', *cmd[-7:]])}")
+    print(f"grader:  autograder {' '.join(cmd[cmd.index('grade'):])}")
     print(f"         {sys.executable}, {args.n} notebooks, --jobs {args.jobs}")
     print(f"grading wall time:               {wall:8.2f} s")
     print(f"submissions per second:          {args.n / wall:8.2f}")
@@ -224,9 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{label:<33}{numpy_mean * 1000:8.1f} ms "
           f"(median {statistics.median(launches) * 1000:.1f}, before grading "
           f"{statistics.fmean(before) * 1000:.1f}, after {statistics.fmean(after) * 1000:.1f})")
-    verdict = "PASS" if ratio <= TARGET_RATIO else "MISS"
+    verdict = NO_VERDICT if args.small else "PASS" if ratio <= TARGET_RATIO else "MISS"
     print(f"ratio (per submission / launch): {ratio:8.3f}   target <= {TARGET_RATIO}: {verdict}")
-    print("for scale: nbgrader autograde ~860 ms/notebook, otter-grader ~3500 ms/notebook")
+    print("for scale (quoted, not measured here): nbgrader autograde ~860 ms/notebook, "
+          "otter-grader ~3500 ms/notebook; benchmarks/vs_nbgrader.py measures nbgrader")
     print(f"load average (1 min, {os.cpu_count()} CPUs): {load_before:.2f} before this run "
           f"(others' work: well above 0, noisy figures), {load_after:.2f} after (with this run)")
     sane = check_grades(plan, scores)

@@ -1,4 +1,4 @@
-"""nbgrader's ``autograde`` against ``autograder grade``: the same 20 submissions, one run.
+"""nbgrader's ``autograde`` against ``autograder grade``: the same submissions, one run.
 
 What it measures. It builds a temporary nbgrader course from ``autograder nbgrader export``
 (``c.Execute.timeout`` = ``--timeout``, 30 s by default, nbgrader's own default), releases
@@ -7,7 +7,8 @@ the assignment with ``nbgrader generate_assignment``, and fabricates ``--n`` sub
 bundled example's code (by cell id): every typical mistake of ``examples/`` once, the
 release left blank once, one infinite loop (a ``while True: pass`` first thing in the
 function of ``LOOP``, which the notebook's own cells call in the kernel for backprop), and
-correct ones for the rest. Then, wall clock, in this order:
+correct ones for the rest (``--n``, 20 by default, at least each kind once and one correct
+one). Then, wall clock, in this order:
 
 1. ``nbgrader autograde NAME``: a Jupyter kernel per notebook runs every cell; the export's
    test cells run the kit's hidden checks in its sandbox (one ``autograder grade`` of the
@@ -19,19 +20,29 @@ correct ones for the rest. Then, wall clock, in this order:
    submission alone (a run's fixed costs), and ``import nbgrader.api`` alone (the
    gradebook's API, which ``--nbgrader-db`` imports).
 
-and prints wall time per submission for each, the ratio (target: the kit at least 50
-times faster), and whether both agree, per student and part, on the points (and so on who
-passed what). Nothing is asserted on time; the exit status is 2 when they disagree or a
-command fails. Other work on the machine skews the figures (the load average is printed).
+and prints wall time per submission for each, the ratio, and whether both agree, per
+student and part, on the points (and so on who passed what). Nothing is asserted on time;
+the exit status is 2 when they disagree or a command fails. Other work on the machine skews
+the figures (the load average is printed).
+
+Why and target. A course that keeps nbgrader's gradebook can grade with the kit instead of
+a Jupyter kernel per notebook (``--nbgrader-db``): it should be much faster and give the
+same points. Target: nbgrader's wall time / the kit's >= 50.
+
+Small mode. ``--small`` runs steps 1 and 2 on 1 submission (the first typical mistake:
+some parts pass, some fail; no infinite loop, none of the further figures; ``--jobs 1``):
+the same commands, the same agreement and gradebook checks, the ratio printed with no verdict.
+nbgrader is in the test extras; tests/test_benchmarks.py runs it, so the benchmark cannot
+break unnoticed.
 
     .venv/bin/python benchmarks/vs_nbgrader.py [--assignment backprop] [--n 20] [--timeout 30]
+                                               [--small]
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import json
 import os
 import re
 import shutil
@@ -48,12 +59,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograder.core.config import load_assignment  # noqa: E402
-from autograder.formats.gradescope import part_scores  # noqa: E402
+from autograder.formats.gradescope import read_all_students  # noqa: E402
 
 BIN = Path(sys.executable).parent
 # nbgrader runs `alembic` from PATH when it creates gradebook.db: the venv's bin comes first
 ENV = {**os.environ, "PATH": os.pathsep.join([str(BIN), os.environ.get("PATH", "")])}
 TARGET = 50.0
+NO_VERDICT = "small mode: no verdict"
 LOOP = {"backprop": "backward", "autodiff": "backprop_any"}  # the solution cell that loops
 CONFIG = """c = get_config()
 c.CourseDirectory.root = {root!r}
@@ -94,12 +106,21 @@ def with_loop(code: dict[str, str], cell: str) -> dict[str, str]:
                                      *lines[at:]])}
 
 
-def submissions(name: str, n: int) -> list[tuple[str, dict[str, str] | None]]:
-    """(kind, code by cell id) for ``n`` students: each mistake once, blank, loop, correct."""
+def typical_mistakes(name: str) -> list[str]:
+    """The names of the bundled examples with a typical mistake."""
     folder = ROOT / "assignments" / name / "examples" / "submissions"
-    mistakes = sorted(p.stem for p in folder.glob("*.ipynb") if p.stem not in
-                      ("correct", "broken"))  # broken: not JSON, nbgrader cannot read it
+    return sorted(p.stem for p in folder.glob("*.ipynb") if p.stem not in
+                  ("correct", "broken"))  # broken: not JSON, nbgrader cannot read it
+
+
+def submissions(name: str, n: int,
+                small: bool = False) -> list[tuple[str, dict[str, str] | None]]:
+    """(kind, code by cell id) for ``n`` students: each mistake once, blank, loop, correct;
+    ``small``: the first mistake alone."""
+    mistakes = typical_mistakes(name)
     correct = example_code(name, "correct")
+    if small:
+        return [(mistakes[0], example_code(name, mistakes[0]))]
     kinds = [(m, example_code(name, m)) for m in mistakes]
     kinds += [("blank", None), ("infinite loop", with_loop(correct, LOOP[name]))]
     kinds += [("correct", correct)] * max(0, n - len(kinds))
@@ -157,14 +178,30 @@ def nbgrader_scores(db: Path, name: str, parts: list[str],
                 for s in students}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="backprop", choices=sorted(LOOP))
     parser.add_argument("--n", type=int, default=20, help="submissions (default: 20)")
     parser.add_argument("--timeout", type=int, default=30,
                         help="nbgrader's Execute.timeout per cell, s (default: 30)")
     parser.add_argument("--jobs", type=int, default=2, help="autograder grade --jobs")
-    args = parser.parse_args()
+    parser.add_argument("--small", action="store_true",
+                        help="a check that the benchmark works: 1 submission, no infinite "
+                             "loop, no further figures, no verdict")
+    args = parser.parse_args(argv)
+    if args.small:
+        args.n, args.jobs = 1, 1
+    fewest = len(typical_mistakes(args.assignment)) + 3  # + blank, loop, a correct one
+    if not args.small and args.n < fewest:
+        parser.error(f"--n must be at least {fewest} for {args.assignment} (each kind once)")
+    try:
+        return compare(args)
+    except Broken as err:
+        print(f"vs_nbgrader: BROKEN: {err}", file=sys.stderr)
+        return 2
+
+
+def compare(args: argparse.Namespace) -> int:
     assignment = load_assignment(args.assignment)
     name, parts = assignment.name, list(assignment.points)
     with tempfile.TemporaryDirectory(prefix="vs-nbgrader-") as tmp:
@@ -176,7 +213,7 @@ def main() -> int:
              "--assignment", name], cwd=course)
         run([str(BIN / "nbgrader"), "generate_assignment", name], cwd=course)
         kinds = {}
-        for i, (kind, code) in enumerate(submissions(name, args.n), start=1):
+        for i, (kind, code) in enumerate(submissions(name, args.n, args.small), start=1):
             student = f"s{i:02d}"
             kinds[student] = kind
             fabricate(course / "release" / name, code, course / "submitted" / student / name)
@@ -187,47 +224,40 @@ def main() -> int:
         theirs = nbgrader_scores(course / "gradebook.db", name, parts, students)
         out = Path(tmp) / "grades"
         kit_wall = grade(course / "submitted", name, course / "gradebook.db", out, args.jobs)
-        ours = {s: part_scores(json.loads((out / s / "results.json").read_text())["tests"],
-                               assignment) for s in students}
+        graded = read_all_students(out)
+        ours = {s: graded[s].part_scores(assignment.points) for s in students}
         in_db = nbgrader_scores(course / "gradebook.db", name, parts, students)
-        # the same without the infinite loop, and what importing nbgrader's API costs
-        loop = next(s for s, k in kinds.items() if k == "infinite loop")
-        others = Path(tmp) / "others"
-        for student in students:
-            if student != loop:
-                shutil.copytree(course / "submitted" / student, others / student)
-        kit_others = grade(others, name, course / "gradebook.db", Path(tmp) / "others-grades",
-                           args.jobs)
-        one = Path(tmp) / "one"  # one correct submission: the fixed costs of a run
-        first = next(s for s, k in kinds.items() if k == "correct")
-        shutil.copytree(course / "submitted" / first, one / first)
-        kit_one = grade(one, name, course / "gradebook.db", Path(tmp) / "one-grades", args.jobs)
-        started = time.perf_counter()
-        run([sys.executable, "-c", "import nbgrader.api"], cwd=Path(tmp))
-        import_api = time.perf_counter() - started
-
+        if not args.small:
+            further = further_figures(args, tmp, course, name, kinds)
     n = len(students)
+    loop = next((s for s, k in kinds.items() if k == "infinite loop"), None)
     others = [t for s, t in nb_each.items() if s != loop]
+    looping = f"1 infinite loop in {LOOP[name]}" if loop else "no infinite loop"
     print(f"{n} submissions of {name} ({sum(k == 'correct' for k in kinds.values())} correct, "
           f"{sum(k not in ('correct', 'infinite loop') for k in kinds.values())} with a "
-          f"typical mistake or blank, 1 infinite loop in {LOOP[name]}); nbgrader "
-          f"Execute.timeout {args.timeout} s; load average {load:.2f}")
+          f"typical mistake or blank, {looping}); nbgrader Execute.timeout {args.timeout} s; "
+          f"load average {load:.2f}")
     print(f"nbgrader autograde:  {nb_wall:7.1f} s, {nb_wall / n:6.2f} s / submission "
-          f"(median notebook {statistics.median(others):.2f} s, the infinite loop "
-          f"{nb_each.get(loop, float('nan')):.1f} s)")
+          f"(median notebook {statistics.median(others):.2f} s"
+          + (f", the infinite loop {nb_each.get(loop, float('nan')):.1f} s)" if loop else ")"))
     print(f"autograder grade --jobs {args.jobs} --nbgrader-db: {kit_wall:5.1f} s, "
           f"{kit_wall / n:6.3f} s / submission")
     ratio = nb_wall / kit_wall
-    print(f"ratio {ratio:.1f} ({'PASS' if ratio >= TARGET else 'MISS'}: target >= {TARGET:g})")
-    nb_others = nb_wall - nb_each.get(loop, 0.0)
-    print(f"without the infinite loop ({n - 1} submissions): nbgrader {nb_others / (n - 1):.2f} "
-          f"s / submission, autograder {kit_others:.1f} s, {kit_others / (n - 1):.3f} s / "
-          f"submission, ratio {nb_others / kit_others:.1f}; importing nbgrader.api (for the "
-          f"gradebook) alone takes {import_api:.1f} s")
-    marginal = (kit_others - kit_one) / (n - 2)
-    print(f"autograder on 1 submission (the fixed costs of a run): {kit_one:.1f} s; each further "
-          f"one about {marginal * 1000:.0f} ms: nbgrader's median notebook / that = "
-          f"{statistics.median(others) / marginal:.0f}")
+    verdict = NO_VERDICT if args.small else "PASS" if ratio >= TARGET else "MISS"
+    print(f"ratio {ratio:.1f} (target >= {TARGET:g}: {verdict})")
+    if args.small:
+        print("small mode: no infinite loop, no runs without it or of one submission alone")
+    else:
+        kit_others, kit_one, import_api = further
+        nb_others = nb_wall - nb_each.get(loop, 0.0)
+        print(f"without the infinite loop ({n - 1} submissions): nbgrader "
+              f"{nb_others / (n - 1):.2f} s / submission, autograder {kit_others:.1f} s, "
+              f"{kit_others / (n - 1):.3f} s / submission, ratio {nb_others / kit_others:.1f}; "
+              f"importing nbgrader.api (for the gradebook) alone takes {import_api:.1f} s")
+        marginal = (kit_others - kit_one) / (n - 2)
+        print(f"autograder on 1 submission (the fixed costs of a run): {kit_one:.1f} s; each "
+              f"further one about {marginal * 1000:.0f} ms: nbgrader's median notebook / that "
+              f"= {statistics.median(others) / marginal:.0f}")
     disagree = [(s, p, theirs[s][p], ours[s][p]) for s in students for p in parts
                 if abs(theirs[s][p] - ours[s][p]) > 1e-9]
     passed = sum(all((theirs[s][p] == assignment.points[p]) == (ours[s][p] ==
@@ -241,9 +271,26 @@ def main() -> int:
     return 0 if not disagree and written else 2
 
 
+def further_figures(args: argparse.Namespace, tmp: str, course: Path, name: str,
+                    kinds: dict[str, str]) -> tuple[float, float, float]:
+    """The kit without the infinite loop, on one correct submission alone, and what
+    importing nbgrader's API costs: wall times."""
+    loop = next(s for s, k in kinds.items() if k == "infinite loop")
+    others = Path(tmp) / "others"
+    for student in sorted(kinds):
+        if student != loop:
+            shutil.copytree(course / "submitted" / student, others / student)
+    kit_others = grade(others, name, course / "gradebook.db", Path(tmp) / "others-grades",
+                       args.jobs)
+    one = Path(tmp) / "one"  # one correct submission: the fixed costs of a run
+    first = next(s for s, k in kinds.items() if k == "correct")
+    shutil.copytree(course / "submitted" / first, one / first)
+    kit_one = grade(one, name, course / "gradebook.db", Path(tmp) / "one-grades", args.jobs)
+    started = time.perf_counter()
+    run([sys.executable, "-c", "import nbgrader.api"], cwd=Path(tmp))
+    import_api = time.perf_counter() - started
+    return kit_others, kit_one, import_api
+
+
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Broken as err:
-        print(f"vs_nbgrader: {err}", file=sys.stderr)
-        sys.exit(2)
+    sys.exit(main())
