@@ -1,16 +1,16 @@
 """Grading throughput: a class of notebooks through ``autograder grade``, against a numpy launch.
 
-What it measures. It writes ``--n`` notebook submissions of ``backprop`` into a temp
-folder, about 70 % correct (the answer key built by
+What it measures. It writes ``--n`` notebook submissions of ``backprop`` into a temp folder,
+about 70 % correct (the answer key built by
 ``autograder.instructor.answer_key.solve_notebook``) and the rest faulty: the reference
 source with one textual patch (σ' missing at the output, W³ not transposed in BP2, the
-update's sign flipped, C without the ½, a KeyError in BP4) or with functions left as the notebook's unfinished stubs. It then times, wall-clock,
-one ``autograder grade DIR --assignment backprop --jobs N --out TMP --regrade`` subprocess
-over the whole folder, start-up, worker and zygote start, pytest collection and output
-files included.
-In the same run it times ``--launches`` sequential ``python -c "import numpy"`` with the
-interpreter that runs the grader (``sys.executable``), half before and half after grading,
-so that load from others on the machine weighs on both sides alike.
+update's sign flipped, C without the ½, a KeyError in BP4) or with functions left as the
+notebook's unfinished stubs. It then times, wall-clock, one ``autograder grade DIR
+--assignment backprop --jobs N --out TMP --regrade`` subprocess over the whole folder,
+start-up, worker and zygote start, pytest collection and output files included. In the same
+run it times ``--launches`` sequential ``python -c "import numpy"`` with the interpreter
+that runs the grader (``sys.executable``), half before and half after grading, so that load
+from others on the machine weighs on both sides alike.
 
 Why. A fresh Python that imports numpy is the least that any grader starting one
 process per notebook pays; the grader forks each submission's child from a pre-warmed
