@@ -1,0 +1,1 @@
+"""The ``autograder`` command's subcommands: the instructors' and the students'."""

@@ -14,9 +14,9 @@ from pathlib import Path
 from rich.console import Console
 
 from autograder.core.config import ConfigError
-from autograder.core.errors import Misuse
+from autograder.core.errors import ChecksError, Misuse, SandboxUnavailable
 from autograder.core.results import CheckResult
-from autograder.engine.public import ChecksError, check_notebook, resolve
+from autograder.engine.public import check_notebook, resolve
 from autograder.formats.classroom import error_result, part_result
 from autograder.formats.feedback import markdown_table, rich_table, text_table, total
 from autograder.sandbox.host import CHOICES
@@ -30,9 +30,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         raise Misuse(f"{notebook}: no such notebook")
     try:
         results = check_notebook(assignment, notebook, parts, args.sandbox)
-    except (ConfigError, ValueError) as err:
-        raise Misuse(str(err)) from None
-    except ChecksError as err:
+    except (ChecksError, SandboxUnavailable) as err:  # not a verdict: no check could run
         console.print(f"[red]autograder check: {err}[/]")
         return 1
     passed = bool(results) and all(r.passed for r in results)

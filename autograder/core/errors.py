@@ -14,13 +14,13 @@ class KitError(Exception):
     exit_status = 1
 
 
-class Misuse(KitError):
-    """A bad path, option or config: one line for the user, exit status 2."""
+class Misuse(KitError, ValueError):
+    """A bad path, option or config value: one line for the user, exit status 2."""
 
     exit_status = 2
 
 
-class ConfigError(Misuse, ValueError):
+class ConfigError(Misuse):
     """The config file is missing, not TOML, or lacks a field the kit needs."""
 
 

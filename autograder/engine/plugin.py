@@ -126,8 +126,8 @@ class GradingPlugin:
             self.zygote = open_host(hidden_folders(self.reference, self.out, self.submissions),
                                     self.sandbox, self.allow_process,
                                     secret_paths(self.assignment, self.reference, self.out))
-        except (SandboxUnavailable, ValueError) as err:
-            self.error = err if isinstance(err, KitError) else Misuse(str(err))
+        except (SandboxUnavailable, Misuse) as err:
+            self.error = err
             raise pytest.UsageError(f"the sandbox cannot start: {err}") from None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.core.errors import SandboxUnavailable
+from autograder.core.errors import Misuse, SandboxUnavailable
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.process import ProcessHost
 from autograder.sandbox.proxy import Sandbox
@@ -70,7 +70,7 @@ def asked_tier(tier: str | None = None) -> str:
     """The tier asked for: ``tier``, else $AUTOGRADER_SANDBOX, else auto."""
     tier = tier or os.environ.get(ENV) or "auto"
     if tier not in CHOICES:
-        raise ValueError(f"unknown sandbox tier {tier!r}: one of {', '.join(CHOICES)}")
+        raise Misuse(f"unknown sandbox tier {tier!r}: one of {', '.join(CHOICES)}")
     return tier
 
 
