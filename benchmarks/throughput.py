@@ -43,8 +43,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.contract.authoring import load_module
 from autograder.instructor.answer_key import solve_notebook
-from autograder.instructor.authoring import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "assignments" / "backprop" / "backprop.ipynb"

@@ -22,9 +22,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-from autograder.core.config import read_config
-from autograder.instructor.answer_key import solution_source, solve_notebook, write_answer_key
-from autograder.instructor.authoring import (
+from autograder.contract.authoring import (
     BEGIN_SOLUTION,
     END_SOLUTION,
     load_module,
@@ -33,6 +31,8 @@ from autograder.instructor.authoring import (
     split_function,
     stub_functions,
 )
+from autograder.core.config import read_config
+from autograder.instructor.answer_key import solution_source, solve_notebook, write_answer_key
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = ROOT / "assignments" / "backprop"

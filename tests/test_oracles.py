@@ -17,7 +17,7 @@ from conftest import REPO_ROOT
 
 from autograder.core.config import load_assignment
 from autograder.core.modules import load_module
-from autograder.engine.plugin import Grading
+from autograder.contract import Grading
 from autograder.sandbox.proxy import Answer
 
 ASSIGNMENT = REPO_ROOT / "assignments" / "backprop"

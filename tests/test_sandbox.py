@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from test_adversarial import CORPUS, GEN, ROOT, sandbox_processes
 
+from autograder.contract.authoring import load_module
 from autograder.core.config import KIT_ROOT
 from autograder.core.loader import Submission, read_cells
-from autograder.instructor.authoring import load_module
 from autograder.sandbox import Limits, Sandbox, Zygote, policy
 from autograder.sandbox.policy import hidden_folders
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from expressions import METHOD, WRITTEN
 
-from autograder.core.compare import Tolerance, judge
+from autograder.contract import Tolerance, judge
 
 HIDDEN_CASE = " (a hidden case: the public checks do not have it)"
 

@@ -46,8 +46,8 @@ REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 OUT = Path(__file__).resolve().parent / "adversarial"
 
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: find the autograder package
+from autograder.contract.authoring import load_module, public_functions  # noqa: E402
 from autograder.instructor.answer_key import solve_notebook  # noqa: E402
-from autograder.instructor.authoring import load_module, public_functions  # noqa: E402
 
 PARTS = ("sigmoid", "sigmoid_prime", "forward", "cost", "backward", "update", "full_step")
 FUNCTIONS = ("sigmoid", "sigmoid_prime", "forward", "cost", "backward", "update")
