@@ -13,6 +13,32 @@ check``): nothing here holds or reaches a solution. The authoring helpers (nbgra
 stubs, signatures, ``examples_main``) load on first use, so that the checks, imported in
 every grading worker, do not import nbformat.
 
+Roles: every assignment names its files the same way (``assignments/<name>/``)
+
+- ``exercise.toml``: the config (``[assignment]``, ``[points]``, ``[tolerance]``,
+  ``[imports]``) and the exercise's numbers;
+- ``make_notebook.py`` writes the student notebook; ``examples/make_examples.py`` the example
+  submissions (``examples_main``; ``--check`` says whether the committed ones are stale);
+- ``exercise.py``: the support module beside the notebook (loads the exercise, draws it);
+- ``checks.py``: the one check suite, ordinary pytest tests marked
+  ``@pytest.mark.part(name, weight=1)``; a part's points (``[points]``) are shared among its
+  checks by weight;
+- ``cases.py``: what the checks try, drawn from ``grading.rng`` (extra ``hidden_only`` cases
+  when ``grading.oracle.hidden``);
+- ``feedback.py``: the wording of a failed check, in the lecture's terms (never an expected
+  number);
+- ``lecture.py``: the public oracle, ``make_oracle(assignment)`` giving an :class:`Oracle`
+  whose ``hidden`` is False: the lecture's definitions, computed without a solution;
+- ``driver.py`` (optional, ``driver`` in the config): run in the child after the student's
+  cells, in their namespace, it turns the student's objects into plain numbers;
+- ``hidden/oracle.py``: the hidden oracle (``hidden`` True): the reference's answers, and
+  the catalogue of mistakes it can name; ``hidden/grading.toml``: the hidden cases' seed.
+
+The checks import these modules by name (``from cases import ...``): the engine puts the
+assignment's folder first on the import path and forgets any module of the same name that
+another assignment's checks imported (``prefer_folders``; a generator or a test that imports
+them calls it too).
+
 The checks: each takes the fixtures it needs, ``submission`` (:class:`StudentCode`: the
 student's code in a sandboxed child; only plain float data crosses, as an
 :class:`Answer`) and ``grading`` (:class:`Grading`: the config, the check's rng, the oracle),
@@ -32,7 +58,7 @@ import numpy as np
 
 from autograder.core.compare import Tolerance, Verdict, as_shape, judge, matches
 from autograder.core.config import Assignment, load_assignment, read_config
-from autograder.core.modules import load_module
+from autograder.core.modules import load_module, prefer_folders
 from autograder.sandbox.proxy import Answer
 
 if TYPE_CHECKING:
@@ -58,8 +84,9 @@ __all__ = [
     "StudentCode", "Grading", "Answer", "Assignment",
     # judging, in the grader
     "judge", "matches", "as_shape", "Tolerance", "Verdict",
-    # the config, and a module from its path (the hidden oracle loads the reference so)
-    "load_assignment", "read_config", "load_module",
+    # the config; a module from its path (the hidden oracle loads the reference so); the
+    # assignment's own modules first on the import path (a generator imports its feedback)
+    "load_assignment", "read_config", "load_module", "prefer_folders",
     # authoring (make_notebook.py, examples/make_examples.py): loaded on first use
     "BEGIN_SOLUTION", "END_SOLUTION", "examples_main", "is_solution_cell", "nbgrader_cell",
     "nbgrader_metadata", "plain_signature", "public_functions", "split_function",

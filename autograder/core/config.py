@@ -135,7 +135,7 @@ def load_assignment(folder: Path | str | None = None) -> Assignment:
                                 str(tol.get("float32", "accept")),
                                 float(tol.get("float32_rtol", 1e-3))),
             checks=folder / str(meta.get("checks", "checks.py")),
-            oracle=folder / str(meta.get("oracle", "oracle.py")),
+            oracle=folder / str(meta.get("oracle", "lecture.py")),
             imports=_imports(raw),
             driver=folder / str(meta["driver"]) if "driver" in meta else None,
             reference_name=str(meta.get("reference", "")),

@@ -39,7 +39,7 @@ from autograder.contract import Grading, Oracle
 from autograder.core.config import Assignment
 from autograder.core.errors import ChecksError, KitError, Misuse
 from autograder.core.loader import Submission, SubmissionError, read_cells, read_submission
-from autograder.core.modules import load_module
+from autograder.core.modules import load_module, prefer_folders
 from autograder.core.results import GRADER_FAILED, StudentResult, from_pytest, grader_failure
 from autograder.core.shares import shares
 from autograder.formats.gradescope import write_results
@@ -108,8 +108,7 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
-        if str(self.assignment.folder) not in sys.path:  # checks import its public modules
-            sys.path.insert(0, str(self.assignment.folder))
+        prefer_folders(self.assignment.folder)  # the checks import its public modules
         unique = "".join(c if c.isalnum() else "_" for c in str(self.oracle_file))
         module = load_module(self.oracle_file, f"oracle_{unique}", register=True)
         self.oracle = module.make_oracle(self.assignment)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from autodiff_driver import AUTODIFF_OPS
-from calculus import apply
+from driver import AUTODIFF_OPS
+from lecture import apply
 
 CODE = {op[0]: i for i, op in enumerate(AUTODIFF_OPS)}
 WRITTEN = {op[0]: op[1] for op in AUTODIFF_OPS}

@@ -1,4 +1,5 @@
-"""The public oracle of the autodiff checks: calculus, computed here, with no solution.
+"""The public oracle of the autodiff checks: the lecture's calculus, computed here, with no
+solution.
 
 ``autograder check`` and GitHub Classroom compare your answers with this; the hidden
 grading compares the same checks' answers with the reference. It knows no reverse mode:
@@ -132,8 +133,8 @@ def deep_gradients(x, y, params) -> dict:
     return grads
 
 
-class CalculusOracle:
-    """Calculus as the checks' oracle. It knows no catalogue of mistakes."""
+class LectureOracle:
+    """The lecture's calculus as the checks' oracle. It knows no catalogue of mistakes."""
 
     hidden = False
 
@@ -165,5 +166,5 @@ class CalculusOracle:
         return []
 
 
-def make_oracle(assignment) -> CalculusOracle:
-    return CalculusOracle()
+def make_oracle(assignment) -> LectureOracle:
+    return LectureOracle()

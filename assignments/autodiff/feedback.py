@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 import pytest
-from expressions import METHOD, WRITTEN
+from cases import METHOD, WRITTEN
 
 from autograder.contract import Tolerance, judge
 
