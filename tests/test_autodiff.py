@@ -34,7 +34,7 @@ FOLDER = ASSIGNMENT.folder
 HIDDEN = ASSIGNMENT.hidden
 PARTS = tuple(ASSIGNMENT.points)
 SEED = 4242
-prefer_folders(FOLDER)  # the assignment's public modules, as the checks see them
+prefer_folders(*ASSIGNMENT.module_folders)  # its public modules, as the checks see them
 import cases as ex  # noqa: E402
 import lecture  # noqa: E402
 from cases import Expression  # noqa: E402
@@ -837,7 +837,7 @@ def test_the_release_ships_the_driver_and_the_checks_modules_and_nothing_hidden(
     build_release(ASSIGNMENT, out)
     names = {p.name for p in out.iterdir() if p.is_file()}
     assert {"autodiff.ipynb", "exercise.toml", "driver.py", "checks.py",
-            "lecture.py", "cases.py", "feedback.py", "exercise.py"} <= names
+            "lecture.py", "cases.py", "feedback.py", "exercise.py", "network.py"} <= names
     assert not (out / "hidden").exists() and audit(out) == []
     text = "\n".join(p.read_text(encoding="utf-8", errors="replace")
                      for p in out.rglob("*") if p.is_file())
@@ -850,8 +850,8 @@ def test_the_solved_notebook_runs_in_a_kernel_and_shows_both_gradients_agree(tmp
     graph; the comparison cell's differences from the lecture's BP1 to BP4 are rounding."""
     from nbclient import NotebookClient
 
-    for name in ("exercise.toml", "exercise.py"):
-        (tmp_path / name).write_bytes((FOLDER / name).read_bytes())
+    for path in ASSIGNMENT.support_paths:
+        (tmp_path / path.name).write_bytes(path.read_bytes())
     nb = nbformat.read(ASSIGNMENT.examples / "correct.ipynb", as_version=4)
     NotebookClient(nb, timeout=60, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()

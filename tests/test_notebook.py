@@ -39,7 +39,7 @@ ASSIGNMENT = ROOT / "assignments" / "backprop"
 NOTEBOOK = ASSIGNMENT / "backprop.ipynb"
 REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 SKIP_TAG = "autograder-skip"
-STUDENT_FILES = ("backprop.ipynb", "exercise.py", "exercise.toml")
+STUDENT_FILES = ("backprop.ipynb", "exercise.py", "exercise.toml", "../shared/network.py")
 VALUE = re.compile(r"-?\d+\.\d{9}")
 
 
@@ -243,7 +243,7 @@ def test_write_answer_key(tmp_path, notebook, reference):
 def execute(nb: NotebookNode, folder: Path, allow_errors: bool) -> NotebookNode:
     """Run ``nb`` top to bottom in a python3 kernel whose cwd is a copy of the assignment."""
     for name in STUDENT_FILES:
-        shutil.copy(ASSIGNMENT / name, folder / name)
+        shutil.copy(ASSIGNMENT / name, folder / Path(name).name)
     NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=allow_errors,
                    resources={"metadata": {"path": str(folder)}}).execute()
     return nb

@@ -26,7 +26,7 @@ ASSIGNMENT = REPO_ROOT / "assignments" / "backprop"
 @pytest.fixture(scope="module")
 def suite():
     """checks.py, cases.py and lecture.py as the checks import them (the folder on sys.path)."""
-    prefer_folders(ASSIGNMENT)
+    prefer_folders(*load_assignment(ASSIGNMENT).module_folders)
     try:
         yield (load_module(ASSIGNMENT / "checks.py", "_checks_under_test"),
                load_module(ASSIGNMENT / "cases.py", "_cases_under_test", register=True),

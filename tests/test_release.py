@@ -34,9 +34,9 @@ from autograder.core.modules import load_module
 from autograder.instructor.release import ReleaseError, audit
 from autograder.instructor.release import build_release as build_into
 
-STUDENT_FILES = {"backprop.ipynb", "exercise.toml", "exercise.py", "checks.py", "cases.py",
-                 "feedback.py", "lecture.py", "README.md", "pyproject.toml", ".gitignore",
-                 ".github/workflows/classroom.yml"}
+STUDENT_FILES = {"backprop.ipynb", "exercise.toml", "exercise.py", "network.py", "checks.py",
+                 "cases.py", "feedback.py", "lecture.py", "README.md", "pyproject.toml",
+                 ".gitignore", ".github/workflows/classroom.yml"}
 
 
 @pytest.fixture(scope="module")

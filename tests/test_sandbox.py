@@ -26,7 +26,8 @@ from autograder.sandbox import Limits, Sandbox, Zygote, policy
 from autograder.sandbox.policy import hidden_folders
 
 REFERENCE = ROOT / "assignments" / "backprop" / "hidden"
-SUPPORT = [ROOT / "assignments" / "backprop" / f for f in ("exercise.py", "exercise.toml")]
+SUPPORT = [ROOT / "assignments" / "backprop" / f for f in ("exercise.py", "exercise.toml")] + [
+    ROOT / "assignments" / "shared" / "network.py"]
 LIMITS = Limits(cell_seconds=2, call_seconds=2, grace_seconds=1, cpu_seconds=7,
                 memory_bytes=900 << 20, file_bytes=3 << 20, scratch_bytes=16 << 20,
                 open_files=50, processes=6)

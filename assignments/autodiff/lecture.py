@@ -18,9 +18,7 @@ import cmath
 import math
 
 import numpy as np
-
-H = 1e-30
-PARAMS = ("W2", "b2", "W3", "b3")
+from network import PARAMS, H, complex_step
 
 
 def power(a, n):
@@ -96,15 +94,8 @@ def network_cost(x, y, params):
 
 
 def network_gradients(x, y, params) -> dict:
-    """∂C/∂θ for every entry θ of W², b², W³, b³: Im C(θ + ih) / h."""
-    grads = {}
-    for name in PARAMS:
-        grads[name] = np.zeros(np.shape(params[name]))
-        for index in np.ndindex(grads[name].shape):
-            nudged = {k: np.array(v, dtype=np.complex128) for k, v in params.items()}
-            nudged[name][index] += 1j * H
-            grads[name][index] = network_cost(x, y, nudged).imag / H
-    return grads
+    """∂C/∂θ for every entry θ of W², b², W³, b³: Im C(θ + ih) / h (``network.py``)."""
+    return complex_step(lambda nudged: network_cost(x, y, nudged), params, PARAMS)
 
 
 def deep_cost(x, y, params):
@@ -122,15 +113,8 @@ def layers(params) -> list[int]:
 
 
 def deep_gradients(x, y, params) -> dict:
-    """∂C/∂θ for every entry θ of every W^l and b^l: Im C(θ + ih) / h."""
-    grads = {}
-    for name in params:
-        grads[name] = np.zeros(np.shape(params[name]))
-        for index in np.ndindex(grads[name].shape):
-            nudged = {k: np.array(v, dtype=np.complex128) for k, v in params.items()}
-            nudged[name][index] += 1j * H
-            grads[name][index] = deep_cost(x, y, nudged).imag / H
-    return grads
+    """∂C/∂θ for every entry θ of every W^l and b^l: Im C(θ + ih) / h (``network.py``)."""
+    return complex_step(lambda nudged: deep_cost(x, y, nudged), params)
 
 
 class LectureOracle:

@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "hidden" / "autodiff.py"
 SKIP_TAG = "autograder-skip"  # cells the grader does not run
 GIVEN = ("__init__", "__repr__")  # methods of Value the notebook gives, not stubs
-prefer_folders(HERE)  # the assignment's own modules: the wording of the stubs
+prefer_folders(*load_assignment(HERE).module_folders)  # its modules: the stubs' wording
 from feedback import IMPLEMENT  # noqa: E402
 
 INTRO = r"""# {title}

@@ -39,6 +39,11 @@ assignment's folder first on the import path and forgets any module of the same 
 another assignment's checks imported (``prefer_folders``; a generator or a test that imports
 them calls it too).
 
+Modules the assignments share live in ``assignments/shared/``; an assignment lists the ones
+it uses among its ``support_files`` (``"../shared/network.py"``): they are copied beside the
+student's code in the child and in the release, under their own names, and the checks
+import them by name like the assignment's own modules.
+
 The checks: each takes the fixtures it needs, ``submission`` (:class:`StudentCode`: the
 student's code in a sandboxed child; only plain float data crosses, as an
 :class:`Answer`) and ``grading`` (:class:`Grading`: the config, the check's rng, the oracle),

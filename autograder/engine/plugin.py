@@ -108,7 +108,7 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
-        prefer_folders(self.assignment.folder)  # the checks import its public modules
+        prefer_folders(*self.assignment.module_folders)  # the checks import its modules
         unique = "".join(c if c.isalnum() else "_" for c in str(self.oracle_file))
         module = load_module(self.oracle_file, f"oracle_{unique}", register=True)
         self.oracle = module.make_oracle(self.assignment)
@@ -229,7 +229,7 @@ class GradingPlugin:
             cells = read_cells(sub.path)
         except SubmissionError as err:
             return SandboxedCode(sub.student, None, f"the submission could not be read: {err}")
-        files = [self.assignment.folder / f for f in self.assignment.support_files]
+        files = list(self.assignment.support_paths)
         own = len(cells)
         driver = self.assignment.driver
         if driver is not None:  # the assignment's code that turns objects into numbers

@@ -1203,6 +1203,7 @@ def exercise_module():
     """The assignment's exercise.py, registered (its dataclass needs that)."""
     name = "_exercise_for_corpus"
     if name not in sys.modules:
+        sys.path.insert(0, str(NOTEBOOK.parent.parent / "shared"))  # network.py, which it imports
         spec = importlib.util.spec_from_file_location(name, NOTEBOOK.parent / "exercise.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
