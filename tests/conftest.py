@@ -3,7 +3,7 @@
 ``reference/`` is deliberately not an installed package (student code must never be able
 to import it), so it and the assignment's loader are loaded here by file path. The
 reference is not even registered in ``sys.modules``; the assignment's module is (its
-dataclass needs that).
+dataclass needs that), and the modules the assignments share are on ``sys.path``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from types import ModuleType
 
 import pytest
 
-from autograder.core.modules import load_module
+from autograder.core.modules import load_module, prefer_folders
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT / "assignments" / "shared"  # network.py, which exercise.py imports
+prefer_folders(SHARED)
 REFERENCE_PATH = REPO_ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 EXERCISE_PATH = REPO_ROOT / "assignments" / "backprop" / "exercise.py"
 

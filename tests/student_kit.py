@@ -25,8 +25,8 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.cli import main
+from autograder.contract.authoring import load_module
 from autograder.instructor.answer_key import solve_notebook
-from autograder.instructor.authoring import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = ROOT / "assignments" / "backprop"

@@ -127,6 +127,7 @@ def test_under_the_reject_policy_float32_work_is_told_so_not_blamed_on_an_equati
 
     folder = tmp_path / "backprop"
     shutil.copytree(ASSIGNMENT.folder, folder)
+    shutil.copytree(ASSIGNMENT.folder.parent / "shared", tmp_path / "shared")  # network.py
     config = folder / "exercise.toml"
     text = config.read_text(encoding="utf-8")
     assert text.count('float32 = "accept"') == 1

@@ -80,6 +80,6 @@ def test_check_runs_the_same_checks_with_the_public_oracle(ran):
 def test_the_release_leaves_the_hidden_folder_out(kit):
     released = {p.relative_to(kit / "dist" / "squares").as_posix()
                 for p in (kit / "dist" / "squares").rglob("*") if p.is_file()}
-    assert {"squares.ipynb", "exercise.toml", "checks.py", "formulas.py"} <= released
+    assert {"squares.ipynb", "exercise.toml", "checks.py", "lecture.py"} <= released
     assert not any("hidden" in name or name.endswith(("oracle.py", "grading.toml"))
                    for name in released)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pytest
 
 from autograder.core.config import load_assignment
 from autograder.core.loader import discover
-from autograder.core.modules import load_module
+from autograder.core.modules import load_module, prefer_folders
 from autograder.engine.batch import Batch, run_batch
 from autograder.engine.public import run_public_checks
 from autograder.instructor.release import audit, build_release
@@ -35,11 +34,11 @@ FOLDER = ASSIGNMENT.folder
 HIDDEN = ASSIGNMENT.hidden
 PARTS = tuple(ASSIGNMENT.points)
 SEED = 4242
-sys.path.insert(0, str(FOLDER))  # the assignment's public modules, as the checks see them
-import calculus  # noqa: E402
-import expressions as ex  # noqa: E402
-from autodiff_exercise import draw_graph, load_network  # noqa: E402
-from expressions import Expression  # noqa: E402
+prefer_folders(*ASSIGNMENT.module_folders)  # its public modules, as the checks see them
+import cases as ex  # noqa: E402
+import lecture  # noqa: E402
+from cases import Expression  # noqa: E402
+from exercise import draw_graph, load_network  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +53,7 @@ def hidden():
 
 @pytest.fixture(scope="module")
 def public():
-    return calculus.make_oracle(ASSIGNMENT)
+    return lecture.make_oracle(ASSIGNMENT)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +64,7 @@ def catalogue():
 
 def driver_with(value_class, network_gradients=None):
     """The assignment's driver as a module, running ``value_class`` (trusted code only)."""
-    driver = load_module(FOLDER / "autodiff_driver.py", "autodiff_driver_under_test")
+    driver = load_module(FOLDER / "driver.py", "autodiff_driver_under_test")
     driver.Value, driver.network_gradients = value_class, network_gradients
     return driver
 
@@ -266,7 +265,7 @@ def test_random_expressions_keep_the_promises_of_expressions_py(seed):
             assert 1e-3 <= abs(out) <= 50
             values.append(out)
             seen.add(name)
-        assert calculus.value(e) == pytest.approx(values[-1], rel=1e-12)
+        assert lecture.value(e) == pytest.approx(values[-1], rel=1e-12)
     assert len(seen) >= 8
 
 
@@ -837,8 +836,8 @@ def test_the_release_ships_the_driver_and_the_checks_modules_and_nothing_hidden(
     out = tmp_path / "student"
     build_release(ASSIGNMENT, out)
     names = {p.name for p in out.iterdir() if p.is_file()}
-    assert {"autodiff.ipynb", "exercise.toml", "autodiff_driver.py", "checks.py",
-            "calculus.py", "expressions.py", "wording.py", "autodiff_exercise.py"} <= names
+    assert {"autodiff.ipynb", "exercise.toml", "driver.py", "checks.py",
+            "lecture.py", "cases.py", "feedback.py", "exercise.py", "network.py"} <= names
     assert not (out / "hidden").exists() and audit(out) == []
     text = "\n".join(p.read_text(encoding="utf-8", errors="replace")
                      for p in out.rglob("*") if p.is_file())
@@ -851,8 +850,8 @@ def test_the_solved_notebook_runs_in_a_kernel_and_shows_both_gradients_agree(tmp
     graph; the comparison cell's differences from the lecture's BP1 to BP4 are rounding."""
     from nbclient import NotebookClient
 
-    for name in ("exercise.toml", "autodiff_exercise.py"):
-        (tmp_path / name).write_bytes((FOLDER / name).read_bytes())
+    for path in ASSIGNMENT.support_paths:
+        (tmp_path / path.name).write_bytes(path.read_bytes())
     nb = nbformat.read(ASSIGNMENT.examples / "correct.ipynb", as_version=4)
     NotebookClient(nb, timeout=60, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()

@@ -34,11 +34,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.contract.authoring import load_module, public_functions
 from autograder.core.config import load_assignment
 from autograder.core.loader import discover
 from autograder.engine.batch import Batch, run_batch
 from autograder.instructor.answer_key import solve_notebook
-from autograder.instructor.authoring import load_module, public_functions
 from autograder.sandbox.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.instructor.authoring import load_module, public_functions, split_function
+from autograder.contract.authoring import load_module, public_functions, split_function
 
 ROOT = Path(__file__).resolve().parents[1]
 # copied (hard-linked) into the venv under /tmp: what the submission imports and what they need

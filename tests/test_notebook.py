@@ -22,9 +22,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-from autograder.core.config import read_config
-from autograder.instructor.answer_key import solution_source, solve_notebook, write_answer_key
-from autograder.instructor.authoring import (
+from autograder.contract.authoring import (
     BEGIN_SOLUTION,
     END_SOLUTION,
     load_module,
@@ -33,13 +31,15 @@ from autograder.instructor.authoring import (
     split_function,
     stub_functions,
 )
+from autograder.core.config import read_config
+from autograder.instructor.answer_key import solution_source, solve_notebook, write_answer_key
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = ROOT / "assignments" / "backprop"
 NOTEBOOK = ASSIGNMENT / "backprop.ipynb"
 REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 SKIP_TAG = "autograder-skip"
-STUDENT_FILES = ("backprop.ipynb", "exercise.py", "exercise.toml")
+STUDENT_FILES = ("backprop.ipynb", "exercise.py", "exercise.toml", "../shared/network.py")
 VALUE = re.compile(r"-?\d+\.\d{9}")
 
 
@@ -243,7 +243,7 @@ def test_write_answer_key(tmp_path, notebook, reference):
 def execute(nb: NotebookNode, folder: Path, allow_errors: bool) -> NotebookNode:
     """Run ``nb`` top to bottom in a python3 kernel whose cwd is a copy of the assignment."""
     for name in STUDENT_FILES:
-        shutil.copy(ASSIGNMENT / name, folder / name)
+        shutil.copy(ASSIGNMENT / name, folder / Path(name).name)
     NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=allow_errors,
                    resources={"metadata": {"path": str(folder)}}).execute()
     return nb

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT
 
+from autograder.contract import Grading
 from autograder.core.config import load_assignment
-from autograder.core.modules import load_module
-from autograder.engine.plugin import Grading
+from autograder.core.modules import load_module, prefer_folders
 from autograder.sandbox.proxy import Answer
 
 ASSIGNMENT = REPO_ROOT / "assignments" / "backprop"
@@ -26,7 +26,7 @@ ASSIGNMENT = REPO_ROOT / "assignments" / "backprop"
 @pytest.fixture(scope="module")
 def suite():
     """checks.py, cases.py and lecture.py as the checks import them (the folder on sys.path)."""
-    sys.path.insert(0, str(ASSIGNMENT))
+    prefer_folders(*load_assignment(ASSIGNMENT).module_folders)
     try:
         yield (load_module(ASSIGNMENT / "checks.py", "_checks_under_test"),
                load_module(ASSIGNMENT / "cases.py", "_cases_under_test", register=True),

@@ -28,15 +28,15 @@ from student_kit import (
 )
 
 from autograder.cli import main
+from autograder.contract.authoring import public_functions, split_function
 from autograder.core.config import load_assignment, read_toml
 from autograder.core.modules import load_module
-from autograder.instructor.authoring import public_functions, split_function
 from autograder.instructor.release import ReleaseError, audit
 from autograder.instructor.release import build_release as build_into
 
-STUDENT_FILES = {"backprop.ipynb", "exercise.toml", "exercise.py", "checks.py", "cases.py",
-                 "feedback.py", "lecture.py", "README.md", "pyproject.toml", ".gitignore",
-                 ".github/workflows/classroom.yml"}
+STUDENT_FILES = {"backprop.ipynb", "exercise.toml", "exercise.py", "network.py", "checks.py",
+                 "cases.py", "feedback.py", "lecture.py", "README.md", "pyproject.toml",
+                 ".gitignore", ".github/workflows/classroom.yml"}
 
 
 @pytest.fixture(scope="module")

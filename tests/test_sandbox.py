@@ -19,14 +19,15 @@ import numpy as np
 import pytest
 from test_adversarial import CORPUS, GEN, ROOT, sandbox_processes
 
+from autograder.contract.authoring import load_module
 from autograder.core.config import KIT_ROOT
 from autograder.core.loader import Submission, read_cells
-from autograder.instructor.authoring import load_module
 from autograder.sandbox import Limits, Sandbox, Zygote, policy
 from autograder.sandbox.policy import hidden_folders
 
 REFERENCE = ROOT / "assignments" / "backprop" / "hidden"
-SUPPORT = [ROOT / "assignments" / "backprop" / f for f in ("exercise.py", "exercise.toml")]
+SUPPORT = [ROOT / "assignments" / "backprop" / f for f in ("exercise.py", "exercise.toml")] + [
+    ROOT / "assignments" / "shared" / "network.py"]
 LIMITS = Limits(cell_seconds=2, call_seconds=2, grace_seconds=1, cpu_seconds=7,
                 memory_bytes=900 << 20, file_bytes=3 << 20, scratch_bytes=16 << 20,
                 open_files=50, processes=6)

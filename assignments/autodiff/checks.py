@@ -2,10 +2,10 @@
 
 Each check is an ordinary pytest test in a part (``@pytest.mark.part``); a part's points
 (``exercise.toml``) are shared among its checks. Every check builds expressions with the
-student's ``Value`` through the driver (``autodiff_driver.py``, run in the sandboxed child;
+student's ``Value`` through the driver (``driver.py``, run in the sandboxed child;
 only numbers come back) and judges the answers here, against the ``oracle``:
 
-- ``autograder check`` and GitHub Classroom: calculus (``calculus.py``: the value by float
+- ``autograder check`` and GitHub Classroom: the lecture (``lecture.py``: the value by float
   arithmetic, the derivatives by the complex step), on cases drawn afresh on every run;
 - ``autograder grade``: the hidden reference, on cases drawn from the hidden seed plus a
   few hidden-only ones, naming catalogued mistakes.
@@ -24,8 +24,7 @@ import functools
 from dataclasses import replace
 
 import pytest
-from autodiff_exercise import load_network
-from expressions import (
+from cases import (
     ALL_OPS,
     LOCAL_GROUPS,
     OPERATION_GROUPS,
@@ -37,7 +36,8 @@ from expressions import (
     random_expression,
     random_networks,
 )
-from wording import (
+from exercise import load_network
+from feedback import (
     ANY_DEPTH,
     HIDDEN_CASE,
     LABELS,

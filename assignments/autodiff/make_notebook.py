@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import inspect
 import json
-import sys
 import textwrap
 from pathlib import Path
 
@@ -21,17 +20,23 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
-from autograder.core.config import load_assignment, read_config
-from autograder.instructor.authoring import load_module, plain_signature, split_function
-from autograder.instructor.authoring import nbgrader_cell as cell
+from autograder.contract import (
+    load_assignment,
+    load_module,
+    plain_signature,
+    prefer_folders,
+    read_config,
+    split_function,
+)
+from autograder.contract import nbgrader_cell as cell
 from autograder.student.notebook import check_cell_source
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "hidden" / "autodiff.py"
 SKIP_TAG = "autograder-skip"  # cells the grader does not run
 GIVEN = ("__init__", "__repr__")  # methods of Value the notebook gives, not stubs
-sys.path.insert(0, str(HERE))  # the assignment's own modules: the wording of the stubs
-from wording import IMPLEMENT  # noqa: E402
+prefer_folders(*load_assignment(HERE).module_folders)  # its modules: the stubs' wording
+from feedback import IMPLEMENT  # noqa: E402
 
 INTRO = r"""# {title}
 
@@ -86,7 +91,7 @@ expressions built only from the operations that pass their own checks.
 SETUP = """import math  # noqa: F401 - for your Value's exp and sigmoid
 
 import numpy as np
-from autodiff_exercise import draw_graph, load_example, load_network"""
+from exercise import draw_graph, load_example, load_network"""
 
 VALUE_TEXT = r"""## 1. `Value`
 
@@ -137,7 +142,7 @@ EXAMPLE_TEXT = r"""### Try it: $f = a \cdot b + a$
 With $a = {a:g}$ and $b = {b:g}$: $f = a b + a = {f:g}$;
 $\partial f/\partial a = b + 1 = {dfda:g}$ (both uses of $a$ add up) and
 $\partial f/\partial b = a = {dfdb:g}$. The cell below computes them with your `Value` and
-draws the graph (`draw_graph` is in `autodiff_exercise.py`)."""
+draws the graph (`draw_graph` is in `exercise.py`)."""
 
 EXAMPLE = """leaves = load_example()
 a, b = Value(leaves["a"]), Value(leaves["b"])

@@ -27,7 +27,7 @@ from cases import PARAMS, SHIFTED, Case, networks, random_network, random_zs, sh
 from exercise import load_exercise
 from feedback import CALLS, HIDDEN_CASE, LABELS, check_value, entry, verdict
 
-from autograder.core.compare import as_shape
+from autograder.contract import as_shape
 
 GRADIENTS = ("W3", "b3", "W2", "b2")
 H = 1e-5  # the step of the gradient check's centred differences

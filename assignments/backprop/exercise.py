@@ -1,4 +1,5 @@
-"""The exercise network of the backprop assignment, read from ``exercise.toml`` beside it.
+"""The exercise network of the backprop assignment, read from ``exercise.toml`` beside it
+(by ``network.py``, the 2-2-2 network's module the assignments share).
 
 Layer 1 is the input, layer 2 the hidden layer, layer 3 the output layer;
 ``W[j, k]`` is ``w^l_jk``, the weight from neuron k of layer l-1 to neuron j of layer l.
@@ -8,7 +9,6 @@ forward pass, backward pass and update with the student's functions, every numbe
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,18 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from network import load_network
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 HERE = Path(__file__).resolve().parent
-PARAM_NAMES = ("W2", "b2", "W3", "b3")
 
 
 @dataclass(frozen=True)
@@ -42,21 +37,9 @@ class Exercise:
 
 def load_exercise(folder: Path | str = HERE) -> Exercise:
     """Read the ``[exercise]`` table of ``folder/exercise.toml`` and check its shapes."""
-    path = Path(folder) / "exercise.toml"
-    table = tomllib.loads(path.read_text(encoding="utf-8"))["exercise"]
-    arrays = {k: np.asarray(table[k], dtype=np.float64) for k in ("x", "y", *PARAM_NAMES)}
-    n_in, n_hidden, n_out = len(arrays["x"]), len(arrays["b2"]), len(arrays["b3"])
-    shapes = {"x": (n_in,), "y": (n_out,), "W2": (n_hidden, n_in), "b2": (n_hidden,),
-              "W3": (n_out, n_hidden), "b3": (n_out,)}
-    for name, shape in shapes.items():
-        if arrays[name].shape != shape:
-            raise ValueError(f"{path}: {name} has shape {arrays[name].shape}, expected {shape}")
-    return Exercise(
-        x=arrays["x"],
-        y=arrays["y"],
-        learning_rate=float(table["learning_rate"]),
-        params={name: arrays[name] for name in PARAM_NAMES},
-    )
+    net = load_network(folder, "exercise")
+    return Exercise(x=net["x"], y=net["y"], learning_rate=float(net["learning_rate"]),
+                    params=net["params"])
 
 
 def _number(value: float) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from autograder.core.compare import Tolerance, judge
+from autograder.contract import Tolerance, judge
 
 LABELS = {
     "sigmoid": "σ(z)", "sigmoid_prime": "σ'(z)", "cost": "C",

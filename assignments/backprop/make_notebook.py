@@ -16,14 +16,15 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
-from autograder.core.config import load_assignment, read_config
-from autograder.instructor.authoring import (
+from autograder.contract import (
+    load_assignment,
     load_module,
     plain_signature,
     public_functions,
+    read_config,
     split_function,
 )
-from autograder.instructor.authoring import nbgrader_cell as cell
+from autograder.contract import nbgrader_cell as cell
 from autograder.student.notebook import check_cell_source
 
 HERE = Path(__file__).resolve().parent

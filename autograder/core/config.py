@@ -11,6 +11,7 @@ exercise network's numbers) is read by the assignment's own module.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ class Assignment:
     name: str
     title: str
     notebook: Path
-    support_files: tuple[str, ...]
+    support_files: tuple[str, ...]  # relative to the folder; see support_paths
     points: dict[str, float]
     tolerance: Tolerance
     checks: Path  # the one check suite, run by the public checks and the hidden grading
@@ -67,6 +68,25 @@ class Assignment:
     @property
     def total_points(self) -> float:
         return float(sum(self.points.values()))
+
+    @property
+    def support_paths(self) -> tuple[Path, ...]:
+        """The support files. An entry may lie outside the folder (``../shared/network.py``,
+        a module assignments share); wherever the files are copied together (the child's
+        folder, a release) it lies beside the config under its own name, and is found there."""
+        paths = []
+        for entry in self.support_files:
+            path = Path(os.path.normpath(self.folder / entry))
+            beside = self.folder / Path(entry).name
+            paths.append(beside if not path.is_file() and beside.is_file() else path)
+        return tuple(paths)
+
+    @property
+    def module_folders(self) -> tuple[Path, ...]:
+        """Where the checks' ``import`` finds the assignment's modules: its folder, then the
+        folders of its support modules that lie outside it."""
+        folders = [self.folder, *(p.parent for p in self.support_paths if p.suffix == ".py")]
+        return tuple(dict.fromkeys(folders))
 
     @property
     def importable(self) -> list[str] | None:
@@ -135,7 +155,7 @@ def load_assignment(folder: Path | str | None = None) -> Assignment:
                                 str(tol.get("float32", "accept")),
                                 float(tol.get("float32_rtol", 1e-3))),
             checks=folder / str(meta.get("checks", "checks.py")),
-            oracle=folder / str(meta.get("oracle", "oracle.py")),
+            oracle=folder / str(meta.get("oracle", "lecture.py")),
             imports=_imports(raw),
             driver=folder / str(meta["driver"]) if "driver" in meta else None,
             reference_name=str(meta.get("reference", "")),

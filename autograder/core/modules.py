@@ -1,7 +1,8 @@
-"""Load a Python file as a module by its path: how the kit reaches ``reference/``.
+"""Load a Python file as a module by its path: how the kit reaches ``reference/``; and make
+an assignment's own modules the ones ``import`` finds.
 
 ``reference/`` is never a package on anyone's import path (and never on a child's); the
-grader, the tests and the instructor's tools load its files by path with this one helper.
+grader, the tests and the instructor's tools load its files by path with ``load_module``.
 """
 
 from __future__ import annotations
@@ -33,3 +34,20 @@ def load_module(path: Path | str, name: str = "_module", *, register: bool = Fal
             sys.modules.pop(name, None)
         raise
     return module
+
+
+def prefer_folders(*folders: Path | str) -> None:
+    """Make ``import name`` find the modules of ``folders`` (an assignment's): put them first
+    on ``sys.path``, in order, and forget any module of the same name as one of their files
+    that was imported from elsewhere. Every assignment names its modules by their roles
+    (``cases``, ``feedback``, ``exercise``, ``lecture``, ``checks``), so a process that has
+    imported one assignment's must not hand them to another's."""
+    resolved = [Path(f).resolve() for f in folders]
+    for folder in reversed(resolved):
+        while str(folder) in sys.path:
+            sys.path.remove(str(folder))
+        sys.path.insert(0, str(folder))
+    for name in {p.stem for folder in resolved for p in folder.glob("*.py")}:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file is not None and Path(file).resolve().parent not in resolved:
+            del sys.modules[name]

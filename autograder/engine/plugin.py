@@ -10,7 +10,7 @@
   what the answers are compared with. One suite runs with either oracle: the public one
   (the assignment's, e.g. the lecture's formulas and numerical derivatives) for ``check``,
   the hidden one (the reference folder's ``oracle.py``) for ``grade``. An oracle module
-  has ``make_oracle(assignment)``; the object it returns has ``hidden`` (a bool).
+  has ``make_oracle(assignment)``, which gives an ``Oracle`` (``autograder/contract``).
 
 Per-test facts (student, part, max score, name) go in ``user_properties``, so the raw
 pytest-json-report record carries everything the format converters need.
@@ -30,16 +30,16 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from autograder.contract import Grading, Oracle
 from autograder.core.config import Assignment
-from autograder.core.errors import KitError, Misuse
+from autograder.core.errors import ChecksError, KitError, Misuse
 from autograder.core.loader import Submission, SubmissionError, read_cells, read_submission
-from autograder.core.modules import load_module
+from autograder.core.modules import load_module, prefer_folders
 from autograder.core.results import GRADER_FAILED, StudentResult, from_pytest, grader_failure
 from autograder.core.shares import shares
 from autograder.formats.gradescope import write_results
@@ -49,18 +49,9 @@ from autograder.sandbox.policy import hidden_folders, secret_paths
 from autograder.sandbox.proxy import Answer
 
 
-@dataclass
-class Grading:
-    """What the checks may use besides the submission: the config, a fresh rng per test and
-    the oracle (public or hidden)."""
-
-    assignment: Assignment
-    rng: np.random.Generator
-    oracle: object
-
-
-class StudentCode:
-    """The ``submission`` fixture: a student's loaded code, reachable only through calls."""
+class SandboxedCode:
+    """The ``submission`` fixture (``StudentCode`` of ``autograder/contract``): a student's
+    loaded code, reachable only through calls."""
 
     def __init__(self, student: str, sandbox: Sandbox | None, problem: str = "") -> None:
         self.student, self.sandbox, self.problem = student, sandbox, problem
@@ -117,11 +108,15 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
-        if str(self.assignment.folder) not in sys.path:  # checks import its public modules
-            sys.path.insert(0, str(self.assignment.folder))
+        prefer_folders(*self.assignment.module_folders)  # the checks import its modules
         unique = "".join(c if c.isalnum() else "_" for c in str(self.oracle_file))
         module = load_module(self.oracle_file, f"oracle_{unique}", register=True)
         self.oracle = module.make_oracle(self.assignment)
+        if not isinstance(self.oracle, Oracle):
+            self.error = ChecksError(f"{self.oracle_file.name}: make_oracle(assignment) gave a "
+                                     f"{type(self.oracle).__name__}, which has no `hidden` "
+                                     "(an Oracle of autograder/contract)")
+            raise pytest.UsageError(str(self.error))
         try:
             self.zygote = open_host(hidden_folders(self.reference, self.out, self.submissions),
                                     self.sandbox, self.allow_process,
@@ -218,23 +213,23 @@ class GradingPlugin:
     # -- fixtures
 
     @pytest.fixture(scope="session")
-    def submission(self, request: pytest.FixtureRequest) -> Iterator[StudentCode]:
+    def submission(self, request: pytest.FixtureRequest) -> Iterator[SandboxedCode]:
         sub: Submission = request.param
         with ExitStack() as stack:
             try:
                 code = self._student_code(sub, stack)
             except Exception:  # noqa: BLE001 - the grader failed on this student alone
                 self._failed.setdefault(sub.student, traceback.format_exc())
-                code = StudentCode(sub.student, None, GRADER_FAILED)
+                code = SandboxedCode(sub.student, None, GRADER_FAILED)
             yield code
 
-    def _student_code(self, sub: Submission, stack: ExitStack) -> StudentCode:
+    def _student_code(self, sub: Submission, stack: ExitStack) -> SandboxedCode:
         """The student's code loaded in a sandbox (closed with ``stack``), or why not."""
         try:
             cells = read_cells(sub.path)
         except SubmissionError as err:
-            return StudentCode(sub.student, None, f"the submission could not be read: {err}")
-        files = [self.assignment.folder / f for f in self.assignment.support_files]
+            return SandboxedCode(sub.student, None, f"the submission could not be read: {err}")
+        files = list(self.assignment.support_paths)
         own = len(cells)
         driver = self.assignment.driver
         if driver is not None:  # the assignment's code that turns objects into numbers
@@ -246,12 +241,12 @@ class GradingPlugin:
         try:
             sandbox.start()
         except Exception as err:  # noqa: BLE001 - the child is untrusted; say why
-            return StudentCode(sub.student, None, f"the submission could not be run: {err}")
+            return SandboxedCode(sub.student, None, f"the submission could not be run: {err}")
         self._notes[sub.student] = [
             f"cell {c.index + 1} failed: {c.error}" if c.index < own else
             f"the assignment's driver ({driver.name}) failed after your cells: {c.error}"
             for c in sandbox.cell_reports if not c.ok]
-        return StudentCode(sub.student, sandbox)
+        return SandboxedCode(sub.student, sandbox)
 
     @pytest.fixture
     def grading(self, request: pytest.FixtureRequest) -> Grading:

@@ -20,15 +20,15 @@ from types import FunctionType, ModuleType
 import nbformat
 from nbformat import NotebookNode
 
-from autograder.core.config import load_assignment
-from autograder.core.modules import load_module
-from autograder.instructor.authoring import (
+from autograder.contract.authoring import (
     BEGIN_SOLUTION,
     END_SOLUTION,
     is_solution_cell,
     public_functions,
     split_function,
 )
+from autograder.core.config import load_assignment
+from autograder.core.modules import load_module
 
 
 def solution_source(func: FunctionType) -> str:

@@ -110,6 +110,9 @@ def package_files(assignment: Assignment,
             inside = path.relative_to(base)
             if path.is_file() and not SKIP & set(inside.parts) and path.suffix != ".pyc":
                 files[f"{top}/{inside.as_posix()}"] = path
+    for path in assignment.support_paths:  # a module assignments share: beside the others
+        if not path.is_relative_to(assignment.folder):
+            files[f"assignments/{assignment.name}/{path.name}"] = path
     return files
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.contract.authoring import is_solution_cell
 from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment, load_assignment
 from autograder.core.errors import DeadlinePassed, SandboxUnavailable
@@ -50,7 +51,6 @@ from autograder.core.results import StudentResult
 from autograder.engine import api
 from autograder.formats.feedback_md import escape
 from autograder.formats.gradescope import results
-from autograder.instructor.authoring import is_solution_cell
 from autograder.instructor.gradescope_package import did_not_start
 from autograder.sandbox.host import NOT_PROTECTED, describe_tier
 

@@ -117,7 +117,7 @@ def solve_stubs(source: str, reference: str) -> tuple[str, list[str]]:
     comment above them (``generate_assignment`` keeps it: the released stub still says what
     to implement). Returns the new source and the stubs' qualified names.
     """
-    from autograder.instructor.authoring import BEGIN_SOLUTION, END_SOLUTION
+    from autograder.contract.authoring import BEGIN_SOLUTION, END_SOLUTION
 
     ref_lines = reference.splitlines()
     answers = _defs(ast.parse(reference))
@@ -156,7 +156,7 @@ def source_notebook(assignment: Assignment, reference: Path | None = None):
     text before it, replaced by a word on how the notebook is graded."""
     import nbformat
 
-    from autograder.instructor.authoring import is_solution_cell, nbgrader_cell
+    from autograder.contract.authoring import is_solution_cell, nbgrader_cell
     from autograder.student.notebook import check_cell_source
 
     reference = Path(reference or assignment.reference)
@@ -198,8 +198,8 @@ def source_notebook(assignment: Assignment, reference: Path | None = None):
 def grade_cell(assignment: Assignment, part: str):
     """A part's test cell: locked, graded, its points from the config; the kit's grader
     skips it (it grades the file; it is not the student's code)."""
+    from autograder.contract.authoring import nbgrader_cell
     from autograder.core.loader import SKIP_TAG
-    from autograder.instructor.authoring import nbgrader_cell
 
     cell = nbgrader_cell("code", grade_cell_source(assignment, part), TEST_PREFIX + part,
                          tags=(SKIP_TAG,))

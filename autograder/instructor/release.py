@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.core.config import (
+    CONFIG_NAME,
     HIDDEN_NAME,
     KIT_ROOT,
     PACKAGE,
@@ -47,23 +48,30 @@ SAVED = "autograder-checks.json"  # the public checks' results, run once per pus
 
 def assignment_files(assignment: Assignment) -> list[Path]:
     """The notebook, the config, the support files, the checks, the public oracle and their
-    local imports."""
+    local imports (from the assignment's folder or a shared module's): files that all go in
+    one folder, each under its own name."""
     folder = assignment.folder
-    suite = [assignment.checks.name, assignment.oracle.name,
-             *([assignment.driver.name] if assignment.driver is not None else [])]
-    names = [assignment.notebook.name, "exercise.toml", *assignment.support_files, *suite]
-    todo = [folder / name for name in suite]
+    suite = [assignment.checks, assignment.oracle,
+             *([assignment.driver] if assignment.driver is not None else [])]
+    paths = [assignment.notebook, folder / CONFIG_NAME, *assignment.support_paths, *suite]
+    todo = list(suite)
     while todo:  # the assignment's own modules that the checks import, transitively
         tree = ast.parse(todo.pop().read_text(encoding="utf-8"))
         for module in _imported(tree):
-            path = folder / f"{module.split('.')[0]}.py"
-            if path.is_file() and path.name not in names:
-                names.append(path.name)
+            found = [where / f"{module.split('.')[0]}.py" for where in assignment.module_folders]
+            path = next((p for p in found if p.is_file()), None)
+            if path is not None and path not in paths:
+                paths.append(path)
                 todo.append(path)
-    missing = [n for n in names if not (folder / n).is_file()]
+    missing = [p.name for p in paths if not p.is_file()]
     if missing:
         raise ReleaseError(f"{folder}: missing {', '.join(missing)}")
-    return [folder / n for n in dict.fromkeys(names)]
+    paths = list(dict.fromkeys(paths))
+    names = [p.name for p in paths]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ReleaseError(f"{folder}: two files would be released as {', '.join(twice)}")
+    return paths
 
 
 def _imported(tree: ast.AST) -> list[str]:

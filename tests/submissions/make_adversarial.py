@@ -46,8 +46,8 @@ REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 OUT = Path(__file__).resolve().parent / "adversarial"
 
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: find the autograder package
+from autograder.contract.authoring import load_module, public_functions  # noqa: E402
 from autograder.instructor.answer_key import solve_notebook  # noqa: E402
-from autograder.instructor.authoring import load_module, public_functions  # noqa: E402
 
 PARTS = ("sigmoid", "sigmoid_prime", "forward", "cost", "backward", "update", "full_step")
 FUNCTIONS = ("sigmoid", "sigmoid_prime", "forward", "cost", "backward", "update")
@@ -1203,6 +1203,7 @@ def exercise_module():
     """The assignment's exercise.py, registered (its dataclass needs that)."""
     name = "_exercise_for_corpus"
     if name not in sys.modules:
+        sys.path.insert(0, str(NOTEBOOK.parent.parent / "shared"))  # network.py, which it imports
         spec = importlib.util.spec_from_file_location(name, NOTEBOOK.parent / "exercise.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

@@ -33,13 +33,13 @@ REFERENCE = ASSIGNMENT / "hidden" / "autodiff.py"
 OUT = HERE / "submissions"
 
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: find the autograder package
-from autograder.instructor.answer_key import solve_notebook  # noqa: E402
-from autograder.instructor.authoring import (  # noqa: E402
+from autograder.contract import (  # noqa: E402
     examples_main,
     load_module,
     public_functions,
     stale_files,
 )
+from autograder.instructor.answer_key import solve_notebook  # noqa: E402
 
 BACKWARD_BODY = """        topo, visited = [], set()
 

@@ -2,10 +2,10 @@
 mistakes (hidden: never released).
 
 ``autograder grade`` runs the assignment's one check suite with this oracle; the public
-checks run it with calculus (``assignments/autodiff/calculus.py``). The reference's
-``Value`` runs every expression through the same driver as the student's code (the
-assignment's ``autodiff_driver.py``, loaded here with the reference's class in place of
-the student's), so both answer exactly the same question. Only this oracle can name a
+checks run it with the lecture's calculus (``assignments/autodiff/lecture.py``). The
+reference's ``Value`` runs every expression through the same driver as the student's code
+(the assignment's ``driver.py``, loaded here with the reference's class in place of the
+student's), so both answer exactly the same question. Only this oracle can name a
 mistake: the catalogue holds the reference with one switch flipped.
 """
 
@@ -16,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.core.compare import matches
-from autograder.core.modules import load_module
+from autograder.contract import load_module, matches
 
 HERE = Path(__file__).resolve().parent
 PARAMS = ("W2", "b2", "W3", "b3")
@@ -27,7 +26,7 @@ def _driver(folder: Path, tag: str, value_class: type | None, network_gradients=
             backprop_any=None) -> object:
     """The assignment's driver as a module of its own, running the given code in place of a
     student's."""
-    driver = load_module(folder / "autodiff_driver.py", f"autodiff_driver_{tag}")
+    driver = load_module(folder / "driver.py", f"autodiff_driver_{tag}")
     driver.Value, driver.network_gradients = value_class, network_gradients
     driver.backprop_any = backprop_any
     return driver

@@ -30,13 +30,13 @@ REFERENCE = ROOT / "assignments" / "backprop" / "hidden" / "backprop.py"
 OUT = Path(__file__).resolve().parent / "submissions"
 
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: find the autograder package
-from autograder.instructor.answer_key import solve_notebook  # noqa: E402
-from autograder.instructor.authoring import (  # noqa: E402
+from autograder.contract import (  # noqa: E402
     examples_main,
     load_module,
     public_functions,
     stale_files,
 )
+from autograder.instructor.answer_key import solve_notebook  # noqa: E402
 
 # name -> (what is wrong, [(old, new), ...] textual patches of the reference source)
 MISTAKES: dict[str, tuple[str, list[tuple[str, str]]]] = {

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.core.compare import matches
-from autograder.core.modules import load_module
+from autograder.contract import load_module, matches
 
 HERE = Path(__file__).resolve().parent
 

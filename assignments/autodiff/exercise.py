@@ -1,7 +1,8 @@
 """The autodiff assignment's numbers and pictures (a support file beside the notebook).
 
 ``load_network`` reads the exercise network from ``exercise.toml`` (the first assignment's
-2-2-2 network: ``W[j, k]`` is ``w^l_jk``, from neuron k of layer l−1 to neuron j of layer l);
+2-2-2 network: ``W[j, k]`` is ``w^l_jk``, from neuron k of layer l−1 to neuron j of layer l;
+``network.py``, the module the assignments share, reads it);
 ``load_example`` the small expression the notebook draws; ``draw_graph`` draws any
 expression built from *your* ``Value``: every node with its data and grad, every operation
 with its symbol (``_op``), an arrow from each operand to the operation that uses it.
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
+import network
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 HERE = Path(__file__).resolve().parent
-PARAMS = ("W2", "b2", "W3", "b3")
 
 
 def _config(folder: Path | str) -> dict:
@@ -33,18 +33,9 @@ def _config(folder: Path | str) -> dict:
 
 
 def load_network(folder: Path | str = HERE) -> dict:
-    """The exercise network: {"x", "y", "params": {"W2", "b2", "W3", "b3"}} as float arrays,
-    shapes checked."""
-    table = _config(folder)["network"]
-    arrays = {k: np.asarray(table[k], dtype=np.float64) for k in ("x", "y", *PARAMS)}
-    n_in, n_hidden, n_out = len(arrays["x"]), len(arrays["b2"]), len(arrays["b3"])
-    shapes = {"x": (n_in,), "y": (n_out,), "W2": (n_hidden, n_in), "b2": (n_hidden,),
-              "W3": (n_out, n_hidden), "b3": (n_out,)}
-    for name, shape in shapes.items():
-        if arrays[name].shape != shape:
-            raise ValueError(f"exercise.toml: {name} has shape {arrays[name].shape}, "
-                             f"expected {shape}")
-    return {"x": arrays["x"], "y": arrays["y"], "params": {k: arrays[k] for k in PARAMS}}
+    """The exercise network, the ``[network]`` table: {"x", "y", "params": {"W2", "b2",
+    "W3", "b3"}} as float arrays, shapes checked."""
+    return network.load_network(folder, "network")
 
 
 def load_example(folder: Path | str = HERE) -> dict[str, float]:

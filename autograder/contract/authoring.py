@@ -1,6 +1,9 @@
 """Authoring helpers for an assignment's generators (``make_notebook.py``,
 ``examples/make_examples.py``): nbgrader cells, function stubs and signatures, and the
-command that writes or checks an assignment's generated examples.
+command that writes or checks an assignment's generated examples. Part of the assignments'
+contract (``autograder/contract``, which gives these names on first use) and released with
+it: none of it holds a solution (the answer key that fills solution cells is the
+instructors' alone, ``autograder/instructor/answer_key.py``).
 
 A solution cell is a code cell whose nbgrader metadata has ``solution: true``; its
 ``grade_id`` names the function it defines.

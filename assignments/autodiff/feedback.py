@@ -12,9 +12,9 @@ import re
 
 import numpy as np
 import pytest
-from expressions import METHOD, WRITTEN
+from cases import METHOD, WRITTEN
 
-from autograder.core.compare import Tolerance, judge
+from autograder.contract import Tolerance, judge
 
 HIDDEN_CASE = " (a hidden case: the public checks do not have it)"
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from autodiff_driver import AUTODIFF_OPS
-from calculus import apply
+from driver import AUTODIFF_OPS
+from lecture import apply
+from network import PARAMS, random_network  # noqa: F401 - the checks take PARAMS from here
 
 CODE = {op[0]: i for i, op in enumerate(AUTODIFF_OPS)}
 WRITTEN = {op[0]: op[1] for op in AUTODIFF_OPS}
@@ -345,23 +346,11 @@ def _fits(e: Expression, depth: int, shared: bool, repeat: bool, binary: bool) -
 
 # ------------------------------------------------------------------ networks
 
-PARAMS = ("W2", "b2", "W3", "b3")
-
-
-def random_network(rng) -> dict:
-    """A 2-2-2 network: weights of a random scale in [0.3, 3], never symmetric; x and y."""
-    scale = float(np.exp(rng.uniform(np.log(0.3), np.log(3.0))))
-    params = {"W2": rng.normal(0, scale, (2, 2)), "b2": rng.normal(0, 1, 2),
-              "W3": rng.normal(0, scale, (2, 2)), "b3": rng.normal(0, 1, 2)}
-    for name in ("W2", "W3"):
-        while abs(params[name][0, 1] - params[name][1, 0]) < 0.1:
-            params[name][0, 1] += rng.choice([-0.5, 0.5])
-    return {"x": rng.uniform(-1, 1, 2), "y": rng.uniform(0, 1, 2), "params": params}
 
 
 def random_networks(rng, hidden: bool, count: int = 3) -> list[tuple[str, dict, bool]]:
-    """(name, network, hidden_only): ``count`` random networks, and for the hidden grading
-    two more."""
+    """(name, network, hidden_only): ``count`` random 2-2-2 networks (``network.py``), and
+    for the hidden grading two more."""
     total = count + (2 if hidden else 0)
     return [(f"random network {i + 1}", random_network(rng), i >= count) for i in range(total)]
 
