@@ -131,8 +131,9 @@ def other_kits(keep: tuple[Path, ...] = ()) -> list[Path]:
 
     copies = hidden_copies(hidden_folders(KIT_ROOT, KIT_ROOT, []))
     roots = {a.parent for p in copies for a in p.parents if a.name == "assignments"}
-    return sorted(r for r in roots - {KIT_ROOT}
-                  if not any(r == k or k in r.parents for k in keep))
+    python = Path(sys.prefix).resolve()  # a copy run with another checkout's venv (mutations)
+    return sorted(r for r in roots - {KIT_ROOT} if not python.is_relative_to(r)
+                  and not any(r == k or k in r.parents for k in keep))
 
 
 # run a command in a mount namespace of its own with some folders under empty tmpfs
