@@ -741,6 +741,108 @@ def test_the_driver_explains_what_is_not_a_value_or_not_a_number(graded):
         assert "_autodiff" not in text and "autodiff_" not in text  # no driver's place
 
 
+# Mistakes written by hand into correct_script.py, and the same script in Nielsen's style
+# (network.py: column vectors (n, 1) throughout in backprop_any; network_gradients returns
+# its biases' gradients as columns): name -> the patches, in order.
+SCRIPT = ASSIGNMENT.examples / "correct_script.py"
+NIELSEN_BACKPROP_ANY = '''def backprop_any(x, y, weights, biases):
+    # Nielsen's network.py backprop, with column vectors (n, 1) throughout
+    def sigmoid(z):
+        return np.exp(-np.logaddexp(0.0, -z))
+
+    def sigmoid_prime(z):
+        return sigmoid(z) * (1 - sigmoid(z))
+
+    biases = [np.reshape(b, (-1, 1)) for b in biases]
+    activation = np.reshape(x, (-1, 1))
+    activations, zs = [activation], []
+    for b, w in zip(biases, weights):
+        z = np.dot(w, activation) + b
+        zs.append(z)
+        activation = sigmoid(z)
+        activations.append(activation)
+    nabla_b = [np.zeros(b.shape) for b in biases]
+    nabla_w = [np.zeros(np.shape(w)) for w in weights]
+    delta = (activations[-1] - np.reshape(y, (-1, 1))) * sigmoid_prime(zs[-1])
+    nabla_b[-1] = delta
+    nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+    for l in range(2, len(weights) + 1):
+        sp = sigmoid_prime(zs[-l])
+        delta = np.dot(weights[-l + 1].transpose(), delta) * sp
+        nabla_b[-l] = delta
+        nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+    return nabla_w, nabla_b
+'''
+COLUMNS = [("grads.update({name: np.array([b.grad for b in values])",
+            "grads.update({name: np.array([[b.grad] for b in values])")]
+SIGN = [("s = 1.0 / (1.0 + math.exp(-self.data))", "s = 1.0 / (1.0 + math.exp(self.data))"),
+        ("e = math.exp(self.data)\n", "e = math.exp(-self.data)\n")]  # a < 0: e / (1 + e)
+WRITTEN_BY_HAND = {
+    "sigmoid_sign": SIGN,
+    "any_depth_sigmoid_sign": [("np.logaddexp(0.0, -z)", "np.logaddexp(0.0, z)")],
+    "nielsen_columns": COLUMNS,
+    "nielsen_columns_sigmoid_sign": COLUMNS + SIGN,
+    "nielsen_columns_no_output_prime": COLUMNS + [
+        ("delta = (activations[-1] - np.reshape(y, (-1, 1))) * sigmoid_prime(zs[-1])",
+         "delta = activations[-1] - np.reshape(y, (-1, 1))")],
+}
+# Scores by hand. σ(−a) in Value.sigmoid: out.data of a.sigmoid() is wrong, its chain rule
+# σ(−a)(1 − σ(−a)) = σ'(a) is not, but its check reads out.data first: the σ check of
+# operations (1.5 of 2) and of local_derivatives (2.5 of 3) fail; backward is built without
+# σ (4); the network's activations are wrong (0); backprop_any has its own σ (2). In
+# backprop_any, σ(−z) makes every activation wrong (0 of 2), nothing else. Column vectors
+# lose nothing; BP1 without σ'(z^L) fails any_depth alone.
+HAND_SCORES = {
+    "sigmoid_sign": (1.5, 2.5, 4.0, 0.0, 2.0),
+    "any_depth_sigmoid_sign": (2.0, 3.0, 4.0, 3.0, 0.0),
+    "nielsen_columns": (2.0, 3.0, 4.0, 3.0, 2.0),
+    "nielsen_columns_sigmoid_sign": (1.5, 2.5, 4.0, 0.0, 2.0),
+    "nielsen_columns_no_output_prime": (2.0, 3.0, 4.0, 3.0, 0.0),
+}
+# What the hidden feedback of every failed check must say (the catalogue's name, by the
+# mistake's definition), and how many checks of each part fail (by the scores above).
+SIGN_NAME = "This looks like the sign of the exponent in σ ("
+HAND_NAMED = {
+    "sigmoid_sign": (SIGN_NAME, {"operations": 1, "local_derivatives": 1, "network": 2}),
+    "any_depth_sigmoid_sign": (SIGN_NAME, {"any_depth": 2}),
+    "nielsen_columns": ("", {}),
+    "nielsen_columns_sigmoid_sign": (SIGN_NAME, {"operations": 1, "local_derivatives": 1,
+                                                 "network": 2}),
+    "nielsen_columns_no_output_prime": ("This looks like σ' missing at the output layer (",
+                                        {"any_depth": 2}),
+}
+
+
+def written_by_hand(name: str) -> str:
+    """correct_script.py (Nielsen's: with its backprop_any in place of the script's, which
+    is kept under another name), then the patches of ``name``."""
+    source = SCRIPT.read_text(encoding="utf-8")
+    if name.startswith("nielsen_"):
+        source = source.replace("def backprop_any(", "def backprop_any_1d(")
+        source += "\n\n" + NIELSEN_BACKPROP_ANY
+    for old, new in WRITTEN_BY_HAND[name]:
+        assert source.count(old) == 1, (name, old)
+        source = source.replace(old, new)
+    return source
+
+
+def test_mistakes_written_by_hand_get_their_scores_and_are_named(graded):
+    """σ's sign (in Value.sigmoid, in backprop_any) and Nielsen's column vectors: the
+    scores by hand, public and hidden alike, and each failed check names the mistake."""
+    out, public, _ = graded
+    for student, scores in HAND_SCORES.items():
+        expected = dict(zip(PARTS, scores))
+        got, text = hidden_result(out, student)
+        assert got == expected and public[student] == expected, (student, got, text)
+        data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+        failed = [t for t in data["tests"] if t["status"] == "failed"]
+        words, counts = HAND_NAMED[student]
+        assert {p: sum(t["tags"][0] == p for t in failed) for p in counts} == counts
+        assert len(failed) == sum(counts.values()), (student, failed)
+        for test in failed:
+            assert words in test["output"], (student, test["output"])
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> tuple[Path, dict, list[str]]:
     """The examples, two correct submissions in other styles and the released (stub)
@@ -753,6 +855,8 @@ def graded(tmp_path_factory) -> tuple[Path, dict, list[str]]:
     for name, (old, new) in DRIVER_EXPLAINS.items():
         assert script.count(old) == 1, name
         (extra / f"{name}.py").write_text(script.replace(old, new), encoding="utf-8")
+    for name in WRITTEN_BY_HAND:
+        (extra / f"{name}.py").write_text(written_by_hand(name), encoding="utf-8")
     subs = discover([ASSIGNMENT.examples, extra])
     out = tmp_path_factory.mktemp("autodiff-hidden")
     run_batch(Batch(ASSIGNMENT, HIDDEN, subs, out, SEED, 2))
