@@ -227,7 +227,7 @@ def test_random_expressions_keep_the_promises_of_expressions_py(seed):
     for low, high, shared, repeat in kinds:
         depth = int(rng.integers(low, high + 1))
         e = ex.random_expression(rng, ex.ALL_OPS, depth, shared, "x", repeat=repeat)
-        assert max(2, depth - 2) <= e.depth() <= min(depth, ex.MAX_DEPTH)
+        assert e.depth() == depth
         uses = e.uses()
         assert all(u >= 1 for u in uses[:-1]) and uses[-1] == 0
         if repeat:
@@ -269,6 +269,43 @@ def test_random_expressions_keep_the_promises_of_expressions_py(seed):
     assert len(seen) >= 8
 
 
+BACKWARD_CHECKS = ("trees", "shared", "deep", "repeated")  # in the README's order
+# the operations a backward check may be left with (those that pass their own checks):
+# all, and some a student may have working alone, sums and products among them
+SOME_OPS = {"all": (ex.ALL_OPS, 40), "+ and ·": (("add", "mul"), 15),
+            "two Values": (ex.BINARY, 15), "+": (("add",), 8), "·": (("mul",), 4),
+            "one Value": (tuple(n for n in ex.ALL_OPS if n not in ex.BINARY), 8)}
+
+
+def test_each_backward_expression_is_as_deep_as_the_title_and_the_readme_say():
+    """The depths of BACKWARD are those of each check's title and of the README; every
+    expression drawn (public and hidden, many seeds, whatever operations work) lies in
+    its check's range."""
+    import ast
+
+    tree = ast.parse((FOLDER / "checks.py").read_text(encoding="utf-8"))
+    titles = {f.name: ast.get_docstring(f) for f in tree.body if isinstance(f, ast.FunctionDef)}
+    row = next(line for line in (FOLDER / "README.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `backward` |"))
+    stated = [tuple(map(int, pair)) for pair in re.findall(r"depth (\d+)–(\d+)", row)]
+    assert stated == [ex.BACKWARD[kind][1:3] for kind in BACKWARD_CHECKS]
+    for kind in BACKWARD_CHECKS:
+        low, high = ex.BACKWARD[kind][1:3]
+        assert titles[f"test_backward_{kind}"].endswith(f", depth {low} to {high}"), kind
+    for label, (ops, seeds) in SOME_OPS.items():
+        for seed in range(seeds):
+            rng = np.random.default_rng(seed)
+            for kind in BACKWARD_CHECKS:
+                count, low, high, shared, repeat, _ = ex.BACKWARD[kind]
+                if (repeat and not {"add", "mul"} & set(ops)) or (shared and not any(
+                        ex.SECOND[n] == "value" for n in ops)):
+                    continue  # the check says what must work first
+                drawn = ex.backward_cases(rng, ops, kind, hidden=seed % 2 == 0)
+                assert len(drawn) == count + (seed % 2 == 0)
+                depths = [e.depth() for e in drawn]
+                assert all(low <= d <= high for d in depths), (label, seed, kind, depths)
+
+
 def test_every_operation_appears_in_the_checks_expressions():
     rng = np.random.default_rng(3)
     seen = {n for _ in range(10) for n, _, _ in
@@ -304,8 +341,8 @@ def test_every_catalogued_mistake_is_seen_and_named(hidden, catalogue):
             for e in cases:
                 try:
                     answer = hidden_answer(driver, kind, e)
-                except (RuntimeError, ArithmeticError):
-                    continue
+                except (RuntimeError, ArithmeticError, TypeError):  # e.g. a reversed c − a
+                    continue  # leaves the domain: (−2) ** 0.5 is complex, no number
                 found = hidden.mistakes(kind, (e,), answer)
                 named |= any(misconception.name in text for text in found)
         for net in nets:
