@@ -92,6 +92,13 @@ def test_each_realistic_submission_gets_its_hand_derived_scores(graded, student)
     assert public[student] == got, f"{student}: public {public[student]}"
     for word in expect.get("feedback", []):
         assert word in text, f"{student}: feedback lacks {word!r}"
+    if "mistake" in expect:  # every check that judged a quantity names the mistake
+        data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+        judged = [t["output"] for t in data["tests"] if t["status"] == "failed"
+                  and "full_step" not in t["tags"] and ". Expected " in t["output"]]
+        assert judged, f"{student}: no check judged a quantity"
+        unnamed = [t for t in judged if f"This looks like {expect['mistake']} (" not in t]
+        assert not unnamed, f"{student}: {unnamed}"
 
 
 def test_the_formats_students_submit_are_read_as_cells():

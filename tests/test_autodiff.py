@@ -227,7 +227,7 @@ def test_random_expressions_keep_the_promises_of_expressions_py(seed):
     for low, high, shared, repeat in kinds:
         depth = int(rng.integers(low, high + 1))
         e = ex.random_expression(rng, ex.ALL_OPS, depth, shared, "x", repeat=repeat)
-        assert max(2, depth - 2) <= e.depth() <= min(depth, ex.MAX_DEPTH)
+        assert e.depth() == depth
         uses = e.uses()
         assert all(u >= 1 for u in uses[:-1]) and uses[-1] == 0
         if repeat:
@@ -269,6 +269,43 @@ def test_random_expressions_keep_the_promises_of_expressions_py(seed):
     assert len(seen) >= 8
 
 
+BACKWARD_CHECKS = ("trees", "shared", "deep", "repeated")  # in the README's order
+# the operations a backward check may be left with (those that pass their own checks):
+# all, and some a student may have working alone, sums and products among them
+SOME_OPS = {"all": (ex.ALL_OPS, 40), "+ and ·": (("add", "mul"), 15),
+            "two Values": (ex.BINARY, 15), "+": (("add",), 8), "·": (("mul",), 4),
+            "one Value": (tuple(n for n in ex.ALL_OPS if n not in ex.BINARY), 8)}
+
+
+def test_each_backward_expression_is_as_deep_as_the_title_and_the_readme_say():
+    """The depths of BACKWARD are those of each check's title and of the README; every
+    expression drawn (public and hidden, many seeds, whatever operations work) lies in
+    its check's range."""
+    import ast
+
+    tree = ast.parse((FOLDER / "checks.py").read_text(encoding="utf-8"))
+    titles = {f.name: ast.get_docstring(f) for f in tree.body if isinstance(f, ast.FunctionDef)}
+    row = next(line for line in (FOLDER / "README.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `backward` |"))
+    stated = [tuple(map(int, pair)) for pair in re.findall(r"depth (\d+)–(\d+)", row)]
+    assert stated == [ex.BACKWARD[kind][1:3] for kind in BACKWARD_CHECKS]
+    for kind in BACKWARD_CHECKS:
+        low, high = ex.BACKWARD[kind][1:3]
+        assert titles[f"test_backward_{kind}"].endswith(f", depth {low} to {high}"), kind
+    for label, (ops, seeds) in SOME_OPS.items():
+        for seed in range(seeds):
+            rng = np.random.default_rng(seed)
+            for kind in BACKWARD_CHECKS:
+                count, low, high, shared, repeat, _ = ex.BACKWARD[kind]
+                if (repeat and not {"add", "mul"} & set(ops)) or (shared and not any(
+                        ex.SECOND[n] == "value" for n in ops)):
+                    continue  # the check says what must work first
+                drawn = ex.backward_cases(rng, ops, kind, hidden=seed % 2 == 0)
+                assert len(drawn) == count + (seed % 2 == 0)
+                depths = [e.depth() for e in drawn]
+                assert all(low <= d <= high for d in depths), (label, seed, kind, depths)
+
+
 def test_every_operation_appears_in_the_checks_expressions():
     rng = np.random.default_rng(3)
     seen = {n for _ in range(10) for n, _, _ in
@@ -304,8 +341,8 @@ def test_every_catalogued_mistake_is_seen_and_named(hidden, catalogue):
             for e in cases:
                 try:
                     answer = hidden_answer(driver, kind, e)
-                except (RuntimeError, ArithmeticError):
-                    continue
+                except (RuntimeError, ArithmeticError, TypeError):  # e.g. a reversed c − a
+                    continue  # leaves the domain: (−2) ** 0.5 is complex, no number
                 found = hidden.mistakes(kind, (e,), answer)
                 named |= any(misconception.name in text for text in found)
         for net in nets:
@@ -741,6 +778,108 @@ def test_the_driver_explains_what_is_not_a_value_or_not_a_number(graded):
         assert "_autodiff" not in text and "autodiff_" not in text  # no driver's place
 
 
+# Mistakes written by hand into correct_script.py, and the same script in Nielsen's style
+# (network.py: column vectors (n, 1) throughout in backprop_any; network_gradients returns
+# its biases' gradients as columns): name -> the patches, in order.
+SCRIPT = ASSIGNMENT.examples / "correct_script.py"
+NIELSEN_BACKPROP_ANY = '''def backprop_any(x, y, weights, biases):
+    # Nielsen's network.py backprop, with column vectors (n, 1) throughout
+    def sigmoid(z):
+        return np.exp(-np.logaddexp(0.0, -z))
+
+    def sigmoid_prime(z):
+        return sigmoid(z) * (1 - sigmoid(z))
+
+    biases = [np.reshape(b, (-1, 1)) for b in biases]
+    activation = np.reshape(x, (-1, 1))
+    activations, zs = [activation], []
+    for b, w in zip(biases, weights):
+        z = np.dot(w, activation) + b
+        zs.append(z)
+        activation = sigmoid(z)
+        activations.append(activation)
+    nabla_b = [np.zeros(b.shape) for b in biases]
+    nabla_w = [np.zeros(np.shape(w)) for w in weights]
+    delta = (activations[-1] - np.reshape(y, (-1, 1))) * sigmoid_prime(zs[-1])
+    nabla_b[-1] = delta
+    nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+    for l in range(2, len(weights) + 1):
+        sp = sigmoid_prime(zs[-l])
+        delta = np.dot(weights[-l + 1].transpose(), delta) * sp
+        nabla_b[-l] = delta
+        nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+    return nabla_w, nabla_b
+'''
+COLUMNS = [("grads.update({name: np.array([b.grad for b in values])",
+            "grads.update({name: np.array([[b.grad] for b in values])")]
+SIGN = [("s = 1.0 / (1.0 + math.exp(-self.data))", "s = 1.0 / (1.0 + math.exp(self.data))"),
+        ("e = math.exp(self.data)\n", "e = math.exp(-self.data)\n")]  # a < 0: e / (1 + e)
+WRITTEN_BY_HAND = {
+    "sigmoid_sign": SIGN,
+    "any_depth_sigmoid_sign": [("np.logaddexp(0.0, -z)", "np.logaddexp(0.0, z)")],
+    "nielsen_columns": COLUMNS,
+    "nielsen_columns_sigmoid_sign": COLUMNS + SIGN,
+    "nielsen_columns_no_output_prime": COLUMNS + [
+        ("delta = (activations[-1] - np.reshape(y, (-1, 1))) * sigmoid_prime(zs[-1])",
+         "delta = activations[-1] - np.reshape(y, (-1, 1))")],
+}
+# Scores by hand. σ(−a) in Value.sigmoid: out.data of a.sigmoid() is wrong, its chain rule
+# σ(−a)(1 − σ(−a)) = σ'(a) is not, but its check reads out.data first: the σ check of
+# operations (1.5 of 2) and of local_derivatives (2.5 of 3) fail; backward is built without
+# σ (4); the network's activations are wrong (0); backprop_any has its own σ (2). In
+# backprop_any, σ(−z) makes every activation wrong (0 of 2), nothing else. Column vectors
+# lose nothing; BP1 without σ'(z^L) fails any_depth alone.
+HAND_SCORES = {
+    "sigmoid_sign": (1.5, 2.5, 4.0, 0.0, 2.0),
+    "any_depth_sigmoid_sign": (2.0, 3.0, 4.0, 3.0, 0.0),
+    "nielsen_columns": (2.0, 3.0, 4.0, 3.0, 2.0),
+    "nielsen_columns_sigmoid_sign": (1.5, 2.5, 4.0, 0.0, 2.0),
+    "nielsen_columns_no_output_prime": (2.0, 3.0, 4.0, 3.0, 0.0),
+}
+# What the hidden feedback of every failed check must say (the catalogue's name, by the
+# mistake's definition), and how many checks of each part fail (by the scores above).
+SIGN_NAME = "This looks like the sign of the exponent in σ ("
+HAND_NAMED = {
+    "sigmoid_sign": (SIGN_NAME, {"operations": 1, "local_derivatives": 1, "network": 2}),
+    "any_depth_sigmoid_sign": (SIGN_NAME, {"any_depth": 2}),
+    "nielsen_columns": ("", {}),
+    "nielsen_columns_sigmoid_sign": (SIGN_NAME, {"operations": 1, "local_derivatives": 1,
+                                                 "network": 2}),
+    "nielsen_columns_no_output_prime": ("This looks like σ' missing at the output layer (",
+                                        {"any_depth": 2}),
+}
+
+
+def written_by_hand(name: str) -> str:
+    """correct_script.py (Nielsen's: with its backprop_any in place of the script's, which
+    is kept under another name), then the patches of ``name``."""
+    source = SCRIPT.read_text(encoding="utf-8")
+    if name.startswith("nielsen_"):
+        source = source.replace("def backprop_any(", "def backprop_any_1d(")
+        source += "\n\n" + NIELSEN_BACKPROP_ANY
+    for old, new in WRITTEN_BY_HAND[name]:
+        assert source.count(old) == 1, (name, old)
+        source = source.replace(old, new)
+    return source
+
+
+def test_mistakes_written_by_hand_get_their_scores_and_are_named(graded):
+    """σ's sign (in Value.sigmoid, in backprop_any) and Nielsen's column vectors: the
+    scores by hand, public and hidden alike, and each failed check names the mistake."""
+    out, public, _ = graded
+    for student, scores in HAND_SCORES.items():
+        expected = dict(zip(PARTS, scores))
+        got, text = hidden_result(out, student)
+        assert got == expected and public[student] == expected, (student, got, text)
+        data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+        failed = [t for t in data["tests"] if t["status"] == "failed"]
+        words, counts = HAND_NAMED[student]
+        assert {p: sum(t["tags"][0] == p for t in failed) for p in counts} == counts
+        assert len(failed) == sum(counts.values()), (student, failed)
+        for test in failed:
+            assert words in test["output"], (student, test["output"])
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> tuple[Path, dict, list[str]]:
     """The examples, two correct submissions in other styles and the released (stub)
@@ -753,6 +892,8 @@ def graded(tmp_path_factory) -> tuple[Path, dict, list[str]]:
     for name, (old, new) in DRIVER_EXPLAINS.items():
         assert script.count(old) == 1, name
         (extra / f"{name}.py").write_text(script.replace(old, new), encoding="utf-8")
+    for name in WRITTEN_BY_HAND:
+        (extra / f"{name}.py").write_text(written_by_hand(name), encoding="utf-8")
     subs = discover([ASSIGNMENT.examples, extra])
     out = tmp_path_factory.mktemp("autodiff-hidden")
     run_batch(Batch(ASSIGNMENT, HIDDEN, subs, out, SEED, 2))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.core.compare import Tolerance, as_shape, judge, rel_error
+from autograder.core.compare import Tolerance, as_shape, judge, matches, rel_error
 
 RTOL, ATOL = 1e-7, 1e-12
 STRICT = Tolerance(RTOL, ATOL, float32="reject")
@@ -66,3 +66,18 @@ def test_float32_rounding_is_a_precision_verdict_not_a_wrong_formula(policy):
 def test_an_unknown_float32_policy_is_refused():
     with pytest.raises(ValueError, match="accept, reject"):
         Tolerance(RTOL, ATOL, float32="maybe")
+
+
+def test_a_known_wrong_variant_is_recognised_in_every_shape_judge_accepts():
+    """matches() takes what judge() takes: a vector as (n,), (n, 1) or a list, a number as
+    a (1, 1) array; a row (1, n), another length or a transposed matrix is no match."""
+    variant = np.array([0.25, -1.5])
+    for answer in ([0.25, -1.5], [[0.25], [-1.5]], np.array([[0.25], [-1.5]])):
+        assert judge(answer, variant, STRICT).ok
+        assert matches(answer, variant)
+    assert matches(np.array([[0.75]]), np.array(0.75))
+    assert not matches(np.array([[0.25, -1.5]]), variant)
+    assert not matches(np.array([0.25, -1.5, 0.0]), variant)
+    matrix = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert matches(matrix.tolist(), matrix) and not matches(matrix.T, matrix)
+    assert not matches(None, variant) and not matches({"W2": matrix}, matrix)

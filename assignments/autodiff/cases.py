@@ -264,8 +264,10 @@ def random_expression(rng, ops: tuple[str, ...], depth: int, shared: bool, name:
 
 
 def _grow(b: _Builder, binary: list[str], depth: int, shared: bool, repeat: bool) -> bool:
-    """Grow until the expression, once folded, reaches a random depth near ``depth`` and
-    (a DAG) shares a node and a leaf; a step that would fold beyond ``depth`` is undone."""
+    """Grow until the expression, once folded, is exactly ``depth`` deep and (a DAG) shares
+    a node and a leaf; a step that would fold beyond ``depth`` is undone. Folding adds one
+    level per operand left unused: the folded depth is the deepest operand's depth plus the
+    number of unused operands less one."""
     rng = b.rng
 
     def roots() -> list[int]:
@@ -297,9 +299,8 @@ def _grow(b: _Builder, binary: list[str], depth: int, shared: bool, repeat: bool
         if not same or not any(b.attempt(str(rng.choice(same)), i, i)
                                for i in map(int, rng.integers(b.leaves, size=60))):
             return False
-    target = int(rng.integers(max(min(depth, 2), depth - 2), depth + 1))
     for _ in range(8 * MAX_DEPTH):
-        if folded_depth() >= target and shares():
+        if folded_depth() == depth and shares():
             return True
         if not b.grow(pick):
             return False
@@ -330,7 +331,7 @@ def _fold(b: _Builder, binary: list[str], depth: int) -> bool:
 
 def _fits(e: Expression, depth: int, shared: bool, repeat: bool, binary: bool) -> bool:
     """The expression is what was asked for: its depth, its sharing, its repeat."""
-    if e.depth() > min(depth, MAX_DEPTH) or e.depth() < 1:
+    if e.depth() != min(depth, MAX_DEPTH):
         return False
     uses = e.uses()
     if not all(u >= 1 for u in uses[:-1]):
@@ -342,6 +343,30 @@ def _fits(e: Expression, depth: int, shared: bool, repeat: bool, binary: bool) -
         leaves_shared = any(u >= 2 for u in uses[: len(e.leaves)])
         return nodes_shared and leaves_shared
     return all(u == 1 for u in uses[:-1])
+
+
+# ------------------------------------------------------------------ the backward checks
+
+# The expressions of each backward check: how many (the hidden grading adds one, hidden
+# only), the depths they are drawn from (both ends included: every expression is exactly
+# as deep as drawn), whether a DAG (sub-expressions and leaves used several times), whether
+# one operation takes the same Value twice, and their names. The checks' titles and the
+# README state these depths.
+BACKWARD = {
+    "trees": (3, 3, 10, False, False, "random tree {}"),
+    "shared": (3, 5, 12, True, False, "random DAG {}"),
+    "deep": (2, 16, 20, True, False, "deep random DAG {}"),
+    "repeated": (3, 3, 6, True, True, "random expression {} with a Value used twice in one "
+                                      "operation"),
+}
+
+
+def backward_cases(rng, ops: tuple[str, ...], kind: str, hidden: bool) -> list[Expression]:
+    """The expressions of the backward check ``kind`` (``BACKWARD``), built from ``ops``."""
+    count, low, high, shared, repeat, label = BACKWARD[kind]
+    return [random_expression(rng, ops, int(rng.integers(low, high + 1)), shared,
+                              label.format(i + 1), hidden_only=i >= count, repeat=repeat)
+            for i in range(count + (1 if hidden else 0))]
 
 
 # ------------------------------------------------------------------ networks

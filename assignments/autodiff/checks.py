@@ -26,14 +26,15 @@ from dataclasses import replace
 import pytest
 from cases import (
     ALL_OPS,
+    BACKWARD,
     LOCAL_GROUPS,
     OPERATION_GROUPS,
     PARAMS,
     SECOND,
     WRITTEN,
+    backward_cases,
     deep_networks,
     one_operation_cases,
-    random_expression,
     random_networks,
 )
 from exercise import load_network
@@ -181,9 +182,9 @@ def _working(submission, grading) -> tuple[str, ...]:
     return tuple(name for name in ALL_OPS if name not in failing)
 
 
-def _backward(submission, grading, count: int, low: int, high: int, shared: bool,
-              label: str, repeat: bool = False) -> None:
+def _backward(submission, grading, kind: str) -> None:
     ops = _working(submission, grading)
+    shared, repeat = BACKWARD[kind][3:5]
     if repeat:
         ready, needed = any(n in ops for n in ("add", "mul")), "+ or ·"
     elif shared:
@@ -194,11 +195,7 @@ def _backward(submission, grading, count: int, low: int, high: int, shared: bool
         verdict([f"Value.backward() can be judged here once {needed} passes its own checks "
                  "(see local_derivatives): these expressions are built only from operations "
                  "that do"])
-    rng, hidden = grading.rng, grading.oracle.hidden
-    cases = [random_expression(rng, ops, int(rng.integers(low, high + 1)), shared,
-                               label.format(i + 1), hidden_only=i >= count, repeat=repeat)
-             for i in range(count + (1 if hidden else 0))]
-    cases = [_named(c) for c in cases]
+    cases = [_named(c) for c in backward_cases(grading.rng, ops, kind, grading.oracle.hidden)]
     problems = _judge(submission, grading, "gradients", cases, backward_problem)
     left_out = [WRITTEN[n] for n in ALL_OPS if n not in ops]
     if left_out and any(problems):
@@ -216,26 +213,25 @@ def _named(case):
 @pytest.mark.part("backward")
 def test_backward_trees(submission, grading):
     """f.backward() on random trees (every Value used once), depth 3 to 10"""
-    _backward(submission, grading, 3, 3, 10, False, "random tree {}")
+    _backward(submission, grading, "trees")
 
 
 @pytest.mark.part("backward")
 def test_backward_shared(submission, grading):
-    """f.backward() on random DAGs whose sub-expressions and leaves are used several times"""
-    _backward(submission, grading, 3, 5, 12, True, "random DAG {}")
+    """f.backward() on random DAGs whose sub-expressions and leaves are used several times, depth 5 to 12"""  # noqa: E501
+    _backward(submission, grading, "shared")
 
 
 @pytest.mark.part("backward")
 def test_backward_deep(submission, grading):
     """f.backward() on deep random DAGs, depth 16 to 20"""
-    _backward(submission, grading, 2, 16, 20, True, "deep random DAG {}")
+    _backward(submission, grading, "deep")
 
 
 @pytest.mark.part("backward")
 def test_backward_repeated(submission, grading):
-    """f.backward() on expressions where one operation takes the same Value twice (a · a)"""
-    _backward(submission, grading, 3, 3, 6, True, "random expression {} with a Value used "
-              "twice in one operation", repeat=True)
+    """f.backward() on expressions where one operation takes the same Value twice (a · a), depth 3 to 6"""  # noqa: E501
+    _backward(submission, grading, "repeated")
 
 
 # ------------------------------------------------------------------ the network

@@ -34,6 +34,7 @@ class Mistake:
     pow_no_factor: bool = False       # ∂(a^n)/∂a = a^(n−1)
     exp_of_input: bool = False        # ∂e^a/∂a = a
     sigmoid_of_input: bool = False    # ∂σ(a)/∂a = a(1 − a)
+    sigmoid_sign: bool = False        # σ(a) = 1 / (1 + e^(+a)), i.e. σ(−a)
     div_sign: bool = False            # ∂(a/b)/∂b = +a/b²
     div_inverse: bool = False         # ∂(a/b)/∂b = −1/b²
     rsub_reversed: bool = False       # c − a computed as a − c
@@ -103,7 +104,7 @@ def value_class(m: Mistake) -> type:
             return out
 
         def sigmoid(self):
-            a = self.data
+            a = -self.data if m.sigmoid_sign else self.data
             s = 1.0 / (1.0 + math.exp(-a)) if a >= 0 else math.exp(a) / (1.0 + math.exp(a))
             out = Value(s, (self,), "σ")
             x = (lambda: self.data) if m.sigmoid_of_input else (lambda: out.data)
@@ -240,6 +241,9 @@ CATALOGUE = (
     Misconception("c / a computed as a / c in __rtruediv__",
                   "Python calls a.__rtruediv__(c) for c / a: the number c is on top",
                   Mistake(rtruediv_reversed=True)),
+    Misconception("the sign of the exponent in σ",
+                  "σ(a) = 1 / (1 + e^(−a)), the value out.data of a.sigmoid()",
+                  Mistake(sigmoid_sign=True)),
     Misconception("no chain rule for exp: out._backward never set",
                   "∂e^a/∂a = e^a: a.grad += out.data · out.grad", Mistake(no_rule="exp")),
     Misconception("no chain rule for sigmoid: out._backward never set",
@@ -264,12 +268,13 @@ class DeepMistake:
     error_sign: bool = False        # δ^L = (y − a^L) ⊙ σ'(z^L)
     factor_two: bool = False        # δ^L = 2 (a^L − y) ⊙ σ'(z^L)
     bp4_transposed: bool = False    # ∂C/∂W^l = a^(l−1) (δ^l)ᵀ (square W only)
+    sigmoid_sign: bool = False      # σ(z) = 1 / (1 + e^(+z)), i.e. σ(−z), on every layer
 
 
 def deep_backprop(m: DeepMistake, x, y, weights, biases):
     """backprop_any with the mistake ``m``: (grads_W, grads_b)."""
     def sigma(z):
-        return np.exp(-np.logaddexp(0.0, -z))
+        return np.exp(-np.logaddexp(0.0, z if m.sigmoid_sign else -z))
 
     def prime(z, a):
         s = sigma(a) if m.prime_of_a else sigma(z)
@@ -310,4 +315,7 @@ DEEP_CATALOGUE = (
                   "C = ½‖y − a^L‖², so ∂C/∂a^L = a^L − y", DeepMistake(factor_two=True)),
     Misconception("a^(l−1) and δ^l swapped in ∂C/∂W: the gradient is transposed",
                   "BP4: ∂C/∂w^l_jk = a^(l−1)_k δ^l_j", DeepMistake(bp4_transposed=True)),
+    Misconception("the sign of the exponent in σ",
+                  "σ(z) = 1 / (1 + e^(−z)), so a^l = σ(z^l) on every layer",
+                  DeepMistake(sigmoid_sign=True)),
 )

@@ -6,7 +6,8 @@ matches is named in the feedback, with the lecture equation it breaks.
 
 Quantities: ``sigmoid``, ``sigmoid_prime``, ``z2 a2 z3 a3`` (forward, from x and params),
 ``cost``, ``delta3 delta2 W3 b3 W2 b2`` (backward, from the given cache), ``new_W2 ...``
-(update, from the given gradients).
+(update, from the given gradients). Vectors may be 1-D (the lecture's) or columns (n, 1)
+(Nielsen's): each mistake is computed as code written either way computes it.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class Mistake:
         delta2 = (w3 * delta3 if self.bp2_elementwise else w3 @ delta3) * sp2
         grads = {"delta3": delta3, "delta2": delta2}
         for layer, delta, a_prev in ((3, delta3, cache["a2"]), (2, delta2, cache["a1"])):
-            if self.bp4_elementwise and delta.ndim == 1:
+            if self.bp4_elementwise and delta.shape == a_prev.shape:  # two vectors
                 grads[f"W{layer}"] = delta * a_prev
             elif self.bp4_transposed:
                 grads[f"W{layer}"] = np.outer(a_prev, delta)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.contract import load_module, matches
+from autograder.contract import as_shape, load_module, matches
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,19 +34,38 @@ class ReferenceOracle:
     def name_mistake(self, fn: str, args: tuple, quantity: str, value: object,
                      expected) -> str:
         """' This looks like <mistake> (<equation>).' when the answer is what a catalogued
-        mistake gives on these inputs, else ''. Runs only once a check has failed."""
+        mistake gives on these inputs, else ''. Runs only once a check has failed.
+
+        Each mistake runs twice: on the inputs as the checks give them (1-D vectors) and
+        on the same inputs as columns (n, 1), as code in Nielsen's style holds them; the two
+        differ where broadcasting does ((W³)ᵀ * δ³ with a column δ³ scales rows, not
+        columns). The answer may come in any shape the checks accept: (n,), (n, 1), lists.
+        """
         expected = np.asarray(expected, dtype=np.float64)
         for misconception in self.catalogue:
-            result = getattr(misconception.mistake, fn)(*args)
-            candidate = result.get(quantity) if isinstance(result, dict) else result
-            if candidate is None:
-                continue
-            candidate = np.asarray(candidate, dtype=np.float64)
-            if candidate.shape == expected.shape and np.allclose(candidate, expected, rtol=1e-9):
-                continue  # this mistake does not change this quantity here
-            if matches(value, candidate):
-                return f" This looks like {misconception.name} ({misconception.equation})."
+            for inputs in (args, _as_columns(args)):
+                result = getattr(misconception.mistake, fn)(*inputs)
+                candidate = result.get(quantity) if isinstance(result, dict) else result
+                if candidate is None:
+                    continue
+                candidate = np.asarray(candidate, dtype=np.float64)
+                same = as_shape(candidate, expected.shape)
+                if same is not None and np.allclose(same, expected, rtol=1e-9):
+                    continue  # this mistake does not change this quantity here
+                if matches(value, candidate):
+                    return f" This looks like {misconception.name} ({misconception.equation})."
         return ""
+
+
+def _as_columns(value):
+    """The checks' inputs with every 1-D vector a column (n, 1); matrices and numbers kept."""
+    if isinstance(value, tuple):
+        return tuple(_as_columns(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _as_columns(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        return value.reshape(-1, 1)
+    return value
 
 
 def make_oracle(assignment) -> ReferenceOracle:
