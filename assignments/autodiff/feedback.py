@@ -185,6 +185,15 @@ def case_name(expression) -> str:
     return expression.name + (HIDDEN_CASE if expression.hidden_only else "")
 
 
+def on_case(expression) -> str:
+    """'on random tree 2 (…)', or for one operation, whose method and written form the
+    message has already named, only its inputs: 'at a = 1.25, b = −0.5'."""
+    written = WRITTEN[expression.nodes[-1][0]] + " at "
+    if len(expression.nodes) == 1 and expression.name.startswith(written):
+        return "at " + case_name(expression).removeprefix(written)
+    return f"on {case_name(expression)}"
+
+
 def value_problem(answer, expression, expected, tol: Tolerance) -> str:
     """'' when the one operation's value is right, else what is wrong."""
     name = expression.nodes[-1][0]
@@ -194,7 +203,7 @@ def value_problem(answer, expression, expected, tol: Tolerance) -> str:
     ok, problem = judged(value, expected["value"], tol)
     if ok:
         return ""
-    return (f"{method(name)}: out.data {problem} on {case_name(expression)}. "
+    return (f"{method(name)}: out.data {problem} {on_case(expression)}. "
             f"Expected {RULES[name][0]}.")
 
 
@@ -208,7 +217,7 @@ def local_problem(answer, expression, expected, tol: Tolerance) -> str:
         return why
     ok, problem = judged(value, expected["value"], tol)
     if not ok:
-        return (f"{what}: out.data {problem} on {case_name(expression)}, so its "
+        return (f"{what}: out.data {problem} {on_case(expression)}, so its "
                 f"derivatives cannot be right either. Expected {RULES[name][0]}.")
     grads = np.asarray(grads, dtype=np.float64).reshape(-1)
     if grads.shape != expected["grads"].shape:
@@ -219,7 +228,7 @@ def local_problem(answer, expression, expected, tol: Tolerance) -> str:
             continue
         built = (f" If your {WRITTEN[name]} is built from {BUILT_FROM[name]}, check "
                  "their rules too." if name in BUILT_FROM else "")
-        return (f"{what}: {operand}.grad {problem} on {case_name(expression)} with "
+        return (f"{what}: {operand}.grad {problem} {on_case(expression)} with "
                 f"out.grad = {_number(expression.upstream)}. Expected {RULES[name][1][operand]}, "
                 f"times out.grad (the chain rule: {operand}.grad += ∂out/∂{operand} · "
                 f"out.grad).{built}")
