@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT
+from messages import problems
 
 from autograder.core.config import load_assignment, read_toml
 from autograder.core.loader import discover
@@ -65,7 +66,12 @@ def graded(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
         public = run_public_checks(ASSIGNMENT, subs)
         graded[name] = (out, {s: {p: round(sum(c.score for c in checks if c.part == p), 9)
                                   for p in PARTS} for s, checks in public.items()})
+        MESSAGES[name] = [(f"{s} (public)", c.message) for s, checks in public.items()
+                          for c in checks if c.message]
     return graded
+
+
+MESSAGES: dict[str, list[tuple[str, str]]] = {}  # each corpus's public messages, once graded
 
 
 def test_the_corpus_is_large_and_its_expectations_are_complete():
@@ -149,3 +155,30 @@ def test_under_the_reject_policy_float32_work_is_told_so_not_blamed_on_an_equati
     assert lost and data["score"] < 16
     for text in lost:
         assert "float32" in text and "This looks like" not in text, text
+
+
+@pytest.mark.parametrize("corpus", sorted(CORPORA))
+def test_every_message_is_complete_sentences_said_once(graded, corpus):
+    """Every message a check gives on the corpus, hidden and public, keeps the rules of
+    ``tests/messages.py``: no call said twice, a full stop between sentences, brackets
+    matched."""
+    out, public = graded[corpus]
+    messages = list(MESSAGES[corpus])
+    for student in public:
+        data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+        messages += [(student, t["output"]) for t in data["tests"] if t["output"]]
+    broken = [f"{who}: {problems(text)}: {text}" for who, text in messages if problems(text)]
+    assert messages and not broken, "\n".join(broken[:10])
+
+
+def test_the_message_rules_catch_what_was_seen():
+    """The rules flag the messages issue 25 quotes, and pass their corrected forms."""
+    seen = ("one step on the exercise network goes wrong in backward(y, params, cache): "
+            "backward(y, params, cache) returned no 'b3' entry The checks of backward say more.")
+    assert len(problems(seen)) == 2
+    assert problems("sigmoid(z): σ(z) has wrong values (relative error 2") == ["an unclosed '('"]
+    assert problems("f(x)] is off") == ["an unmatched ']'"]
+    fixed = ("one step on the exercise network goes wrong in backward(y, params, cache): it "
+             "returned no 'b3' entry. The checks of backward say more.")
+    assert problems(fixed) == []
+    assert problems("sigmoid(z): returned None (did the function return its result?)") == []

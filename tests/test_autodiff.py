@@ -20,8 +20,9 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from messages import problems
 
-from autograder.core.config import load_assignment
+from autograder.core.config import load_assignment, read_toml
 from autograder.core.loader import discover
 from autograder.core.modules import load_module, prefer_folders
 from autograder.engine.batch import Batch, run_batch
@@ -894,13 +895,19 @@ def graded(tmp_path_factory) -> tuple[Path, dict, list[str]]:
         (extra / f"{name}.py").write_text(script.replace(old, new), encoding="utf-8")
     for name in WRITTEN_BY_HAND:
         (extra / f"{name}.py").write_text(written_by_hand(name), encoding="utf-8")
-    subs = discover([ASSIGNMENT.examples, extra])
+    subs = discover([ASSIGNMENT.examples, extra, RAISES])
     out = tmp_path_factory.mktemp("autodiff-hidden")
     run_batch(Batch(ASSIGNMENT, HIDDEN, subs, out, SEED, 2))
     public = run_public_checks(ASSIGNMENT, subs)
+    PUBLIC_MESSAGES[:] = [(f"{s} (public)", c.message) for s, checks in public.items()
+                          for c in checks if c.message]
     public_points = {s: {p: round(sum(c.score for c in checks if c.part == p), 9)
                          for p in PARTS} for s, checks in public.items()}
     return out, public_points, [s.student for s in subs]
+
+
+RAISES = ROOT / "tests" / "submissions" / "autodiff"  # code that raises: expected.toml
+PUBLIC_MESSAGES: list[tuple[str, str]] = []  # the graded submissions' public messages
 
 
 def hidden_result(out: Path, student: str) -> tuple[dict[str, float], str]:
@@ -1005,3 +1012,52 @@ def test_the_solved_notebook_runs_in_a_kernel_and_shows_both_gradients_agree(tmp
     rows = [line.split() for line in "".join(o.get("text", "") for o in out["compare"])
             .splitlines() if line.startswith("dC/d")]
     assert len(rows) == 12 and all(abs(float(r[-1])) < 1e-15 for r in rows)
+
+
+def test_code_that_raises_gets_its_hand_derived_scores_and_says_the_cause_first(graded):
+    """``tests/submissions/autodiff``: each file's scores as derived by hand in its
+    expected.toml, hidden and public, and the cause and the hint in the hidden feedback."""
+    out, public, _ = graded
+    expected = read_toml(RAISES / "expected.toml")
+    assert set(expected) == {p.stem for p in RAISES.glob("*.py")}
+    for student, expect in expected.items():
+        want = {p: float(expect[p]) for p in PARTS}
+        assert sum(want.values()) == expect["total"], student
+        got, text = hidden_result(out, student)
+        assert got == want and public[student] == want, (student, got, public[student])
+        for words in expect["feedback"]:
+            assert words in text, f"{student}: no {words!r} in\n{text}"
+
+
+def test_every_message_is_complete_sentences_said_once(graded):
+    """Every message a check gives the graded submissions (the examples, the other styles,
+    the driver's explanations, the released stubs, the code that raises), hidden and
+    public, keeps the rules of ``tests/messages.py``."""
+    out, _, students = graded
+    messages = list(PUBLIC_MESSAGES)
+    for student in students:
+        data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+        messages += [(student, t["output"]) for t in data["tests"] if t["output"]]
+    broken = [f"{who}: {problems(text)}: {text}" for who, text in messages if problems(text)]
+    assert messages and not broken, "\n".join(broken[:10])
+
+
+def test_the_child_s_words_give_names_only():
+    """The context of an error is the student's text: only Python names of the expected
+    shape are taken from it, and an unknown method or an ambiguous attribute says less."""
+    import feedback
+
+    def given(attributes, missing="_prev", owner="Value"):
+        return feedback.given_replaced({"owner": owner, "missing": missing,
+                                        "attributes": attributes})
+
+    assert given("data=float, _kids=list, _op=str") == (
+        "the given __init__ defines _prev: keep it (your Value stores its inputs in _kids).")
+    assert given("_a=tuple, _b=set") == "the given __init__ defines _prev: keep it."
+    assert given("<b>x</b>=tuple, _a=tuple y") == "the given __init__ defines _prev: keep it."
+    assert given("_kids=tuple", owner="Other") == "" and given("_kids=tuple", missing="x") == ""
+    notes = {"notes": "Value.__evil__ returned None; Value.exp returned None"}
+    assert feedback.cause_of(notes).startswith("Value.exp returned None: every operation")
+    error = "TypeError: x (cell 1, line 2, in <b>)"
+    assert feedback.explain(error, "Value.exp (a.exp())", {"function": "<b>"}) == (
+        f"Value.exp (a.exp()): {error}")

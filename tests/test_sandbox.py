@@ -409,3 +409,50 @@ def test_the_grading_install_provides_every_import_an_assignment_allows():
     for config in (ROOT / "assignments").glob("*/exercise.toml"):
         for name in load_assignment(config.parent).imports or ():
             assert importlib.util.find_spec(name) is not None, (config, name)
+
+
+def test_an_error_s_context_is_plain_bounded_and_of_known_keys(zygote):
+    """What the child adds about an exception: the student's function it was raised in, a
+    missing attribute with the object's own attributes and types, notes; whatever the
+    object holds (huge or odd names, non-text keys, a lying __dict__), the grader keeps
+    known keys, strings, at most 400 characters each."""
+    cells = ['''
+class Value:
+    def __init__(self):
+        self.data, self._children = 1.0, ()
+        self.__dict__["x" * 5000] = 1
+        self.__dict__[7] = 2
+
+def walk(v):
+    return v._prev
+
+def f(x):
+    return walk(Value())
+
+class Liar:
+    @property
+    def __dict__(self):
+        raise RuntimeError("no")
+
+def g(x):
+    return Liar().missing
+
+def h(x):
+    err = ValueError("bad")
+    err.__notes__ = ["n" * 10_000, 3]
+    raise err
+''']
+    with Sandbox(zygote, cells, SUPPORT, LIMITS) as sandbox:
+        sandbox.start()
+        answer = sandbox.call("f", np.ones(1))
+        assert answer.error.startswith("AttributeError") and "in walk" in answer.error
+        context = answer.context
+        assert set(context) == {"function", "missing", "owner", "attributes"}
+        assert (context["function"], context["missing"], context["owner"]) == ("walk", "_prev",
+                                                                              "Value")
+        assert context["attributes"].startswith("data=float, _children=tuple, ")
+        assert all(isinstance(v, str) and len(v) <= 400 for v in context.values())
+        liar = sandbox.call("g", np.ones(1)).context
+        assert liar == {"function": "g", "missing": "missing", "owner": "Liar"}
+        notes = sandbox.call("h", np.ones(1)).context
+        assert set(notes) == {"function", "notes"} and len(notes["notes"]) == 200

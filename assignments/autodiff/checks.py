@@ -44,6 +44,7 @@ from feedback import (
     LABELS,
     NETWORK,
     backward_problem,
+    cause_of,
     deep_label,
     deep_rule,
     entry,
@@ -172,18 +173,24 @@ def test_local_sigmoid(submission, grading):
 # ------------------------------------------------------------------ backward
 
 
-def _working(submission, grading) -> tuple[str, ...]:
+def _working(submission, grading) -> tuple[tuple[str, ...], str]:
     """The operations whose values and chain rules pass on fresh one-operation cases:
     backward is judged on expressions built from these alone, so that a wrong operation
-    costs its own checks, not backward's."""
+    costs its own checks, not backward's. And the cause of their failures, when the
+    first one that raised has a cause the feedback knows ('' otherwise)."""
+    oracle, tol = grading.oracle, grading.assignment.tolerance
     cases = one_operation_cases(grading.rng, ALL_OPS, hidden=False)
-    problems = _judge(submission, grading, "local", cases, local_problem)
-    failing = {c.nodes[-1][0] for c, p in zip(cases, problems) if p}
-    return tuple(name for name in ALL_OPS if name not in failing)
+    answers = _ask(submission, "local", cases)
+    failing, why = set(), ""
+    for case, answer in zip(cases, answers):
+        if local_problem(answer, case, oracle.local(case), tol):
+            failing.add(case.nodes[-1][0])
+            why = why or cause_of(answer.context)
+    return tuple(name for name in ALL_OPS if name not in failing), why
 
 
 def _backward(submission, grading, kind: str) -> None:
-    ops = _working(submission, grading)
+    ops, why = _working(submission, grading)
     shared, repeat = BACKWARD[kind][3:5]
     if repeat:
         ready, needed = any(n in ops for n in ("add", "mul")), "+ or ·"
@@ -192,9 +199,9 @@ def _backward(submission, grading, kind: str) -> None:
     else:
         ready, needed = bool(ops), "an operation"
     if not ready:
-        verdict([f"Value.backward() can be judged here once {needed} passes its own checks "
-                 "(see local_derivatives): these expressions are built only from operations "
-                 "that do"])
+        later = (f"can be judged here once {needed} passes its own checks (see "
+                 "local_derivatives): these expressions are built only from operations that do.")
+        verdict([f"Value.backward(): {why} It {later}" if why else f"Value.backward() {later}"])
     cases = [_named(c) for c in backward_cases(grading.rng, ops, kind, grading.oracle.hidden)]
     problems = _judge(submission, grading, "gradients", cases, backward_problem)
     left_out = [WRITTEN[n] for n in ALL_OPS if n not in ops]

@@ -97,12 +97,40 @@ def _autodiff_build(graph):
             b = int(row[2])  # an int exponent, as a ** 2 is written
         else:
             b = float(row[2])
-        out = _autodiff_apply(name, a, b)
+        try:
+            out = _autodiff_apply(name, a, b)
+        except Exception as err:
+            _autodiff_note_none(err)
+            raise
         if not isinstance(out, Value):
-            raise TypeError(f"{written} gave a {type(out).__name__}, not a Value: "
+            err = TypeError(f"{written} gave a {type(out).__name__}, not a Value: "
                             f"Value.{method} must return a new Value")
+            _autodiff_note_none(err)
+            raise err
         operands.append(out)
     return leaves, operands[-1]
+
+
+def _autodiff_note_none(err):
+    """Note on ``err`` every operation of your Value that returns None on plain operands
+    (``Value.__pow__ returned None``): an operation built from it fails with a NoneType
+    error far from the cause. The checks read these notes (nothing else is run)."""
+    found = []
+    for name, _, method, kind in AUTODIFF_OPS:
+        if method in found:
+            continue
+        try:
+            a = Value(1.5)
+            b = Value(0.5) if kind == "value" else 2
+            if _autodiff_apply(name, a, b) is None:
+                found.append(method)
+        except Exception:  # noqa: BLE001 - an operation that raises is its own check's
+            continue
+    notes = getattr(err, "__notes__", None)
+    if found and isinstance(notes, list):
+        notes += [f"Value.{m} returned None" for m in found]
+    elif found:
+        err.__notes__ = [f"Value.{m} returned None" for m in found]
 
 
 def _autodiff_topological(output):
@@ -156,7 +184,11 @@ def autodiff_gradients(graph):
 
 def autodiff_network(x, y, params):
     """Your ``network_gradients(x, y, params)``, its entries checked to be numbers."""
-    grads = network_gradients(x, y, params)
+    try:
+        grads = network_gradients(x, y, params)
+    except Exception as err:
+        _autodiff_note_none(err)
+        raise
     if not isinstance(grads, dict):
         raise TypeError(f"network_gradients returned a {type(grads).__name__}, not a dict")
     plain = {}

@@ -67,6 +67,23 @@ IMPLEMENT = {  # what a stub asks for, whatever its own text says
 LABELS = {"W2": "∂C/∂W²", "b2": "∂C/∂b²", "W3": "∂C/∂W³", "b3": "∂C/∂b³"}
 NETWORK = "network_gradients(x, y, params)"
 _IN_FUNCTION = re.compile(r", in (\w+)\)")
+_METHODS = set(METHOD.values())
+
+
+RETURN_A_VALUE = "every operation must return a new Value (end it with return out)."
+# what the notebook's given __init__ defines: name -> (what it holds, the types that can)
+GIVEN = {
+    "_prev": ("its inputs", {"tuple", "set", "list", "frozenset"}),
+    "_backward": ("its chain rule", {"function", "method", "partial"}),
+    "grad": ("its gradient", {"float", "int", "float64"}),
+    "data": ("its number", {"float", "int", "float64"}),
+}
+_GIVEN_OTHERS = {"_op"}
+_CHECKED = re.compile(r"(?:Value\.)?(\w+)")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
+_ATTRIBUTE = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,39})=([A-Za-z_][A-Za-z0-9_]{0,39})")
+_NONE = re.compile(r"Value\.(\w+) returned None")
+
 
 
 def _number(value: float) -> str:
@@ -78,24 +95,76 @@ def method(name: str) -> str:
     return f"Value.{METHOD[name]} ({WRITTEN[name]})"
 
 
-def explain(error: str, what: str) -> str:
-    """An error in words; a stub's NotImplementedError names the method to write. (Where
-    the driver itself raised, the error names no cell: the child reports only the student's.)"""
-    if not error.startswith("NotImplementedError"):
-        return f"{what}: {error}"
-    inner = _IN_FUNCTION.search(error)
-    stub = inner.group(1) if inner and inner.group(1) in IMPLEMENT else ""
-    if not stub:
-        return f"{what}: {error}"
-    owner = stub if stub in ("network_gradients", "backprop_any") else f"Value.{stub}"
-    text = f"{owner} is not implemented yet: implement {IMPLEMENT[stub]}"
-    return text if what.startswith(owner) else f"{what}: {text}"
+def explain(error: str, what: str, context: dict[str, str] | None = None) -> str:
+    """An error in words: the cause first where it is known (a stub's NotImplementedError
+    names the method to write; a given attribute replaced; an operation that returned
+    None), then the error, naming your function it was raised in when that is not the one
+    checked. ``context`` is what the child saw (untrusted words: only names are taken from
+    it). (Where the driver itself raised, the error names no cell: the child reports only
+    the student's.)"""
+    if error.startswith("NotImplementedError"):
+        inner = _IN_FUNCTION.search(error)
+        stub = inner.group(1) if inner and inner.group(1) in IMPLEMENT else ""
+        if stub:
+            owner = stub if stub in ("network_gradients", "backprop_any") else f"Value.{stub}"
+            text = f"{owner} is not implemented yet: implement {IMPLEMENT[stub]}"
+            return text if what.startswith(owner) else f"{what}: {text}"
+    context = context or {}
+    checked = _CHECKED.match(what)
+    checked = checked.group(1) if checked else ""
+    raised_in = _name(context.get("function", ""))
+    said = (f"{raised_in}, which it uses, raised {error}" if raised_in and raised_in != checked
+            else error)
+    returner = _returned_none(context, checked)
+    if returner and returner == checked:
+        return f"{what}: it returned None: {RETURN_A_VALUE}"
+    first = cause_of(context)
+    if not first:
+        return f"{what}: {said}"
+    name = next((n for n in BUILT_FROM if what == method(n)), "") if returner else ""
+    hint = (f" If your {WRITTEN[name]} is built from {BUILT_FROM[name]}, check their rules "
+            "too." if name else "")
+    return f"{what}: {first}{hint} {said}" + ("" if said.endswith(".") else ".")
+
+
+def _name(text: str) -> str:
+    """A Python name from the child's words, or '' (they are the student's: untrusted)."""
+    return text if _NAME.fullmatch(text) else ""
+
+
+def given_replaced(context: dict[str, str]) -> str:
+    """'the given __init__ defines _prev: keep it (your Value stores its inputs in
+    _children).' when a Value lacks an attribute the given __init__ defines, else ''."""
+    missing = context.get("missing", "")
+    if context.get("owner") != "Value" or missing not in GIVEN:
+        return ""
+    holds, kinds = GIVEN[missing]
+    pairs = [m.groups() for m in map(_ATTRIBUTE.fullmatch, context.get("attributes", "")
+                                     .split(", ")[:24]) if m]
+    instead = [n for n, kind in pairs if kind in kinds and n not in GIVEN and n not in
+               _GIVEN_OTHERS]
+    where = f" (your Value stores {holds} in {instead[0]})" if len(instead) == 1 else ""
+    return f"the given __init__ defines {missing}: keep it{where}."
+
+
+def _returned_none(context: dict[str, str], checked: str) -> str:
+    """The operation the driver found returning None (the checked one first), or ''."""
+    found = [m for m in _NONE.findall(context.get("notes", "")) if m in _METHODS]
+    return checked if checked in found else (found[0] if found else "")
+
+
+def cause_of(context: dict[str, str]) -> str:
+    """The cause of an error as a sentence, when it is one the checks know from what the
+    child saw (a given attribute replaced, an operation that returned None); else ''."""
+    returner = _returned_none(context, "")
+    return given_replaced(context) or (f"Value.{returner} returned None: {RETURN_A_VALUE}"
+                                       if returner else "")
 
 
 def entry(answer, key: str, what: str) -> tuple[object, str]:
     """One entry of the answer's dict, or why there is none."""
     if not answer.ok:
-        return None, explain(answer.error, what)
+        return None, explain(answer.error, what, answer.context)
     if not isinstance(answer.value, dict) or key not in answer.value:
         return None, f"{what}: the driver got no {key!r} back"
     return answer.value[key], ""
@@ -116,6 +185,15 @@ def case_name(expression) -> str:
     return expression.name + (HIDDEN_CASE if expression.hidden_only else "")
 
 
+def on_case(expression) -> str:
+    """'on random tree 2 (…)', or for one operation, whose method and written form the
+    message has already named, only its inputs: 'at a = 1.25, b = −0.5'."""
+    written = WRITTEN[expression.nodes[-1][0]] + " at "
+    if len(expression.nodes) == 1 and expression.name.startswith(written):
+        return "at " + case_name(expression).removeprefix(written)
+    return f"on {case_name(expression)}"
+
+
 def value_problem(answer, expression, expected, tol: Tolerance) -> str:
     """'' when the one operation's value is right, else what is wrong."""
     name = expression.nodes[-1][0]
@@ -125,7 +203,7 @@ def value_problem(answer, expression, expected, tol: Tolerance) -> str:
     ok, problem = judged(value, expected["value"], tol)
     if ok:
         return ""
-    return (f"{method(name)}: out.data {problem} on {case_name(expression)}. "
+    return (f"{method(name)}: out.data {problem} {on_case(expression)}. "
             f"Expected {RULES[name][0]}.")
 
 
@@ -139,7 +217,7 @@ def local_problem(answer, expression, expected, tol: Tolerance) -> str:
         return why
     ok, problem = judged(value, expected["value"], tol)
     if not ok:
-        return (f"{what}: out.data {problem} on {case_name(expression)}, so its "
+        return (f"{what}: out.data {problem} {on_case(expression)}, so its "
                 f"derivatives cannot be right either. Expected {RULES[name][0]}.")
     grads = np.asarray(grads, dtype=np.float64).reshape(-1)
     if grads.shape != expected["grads"].shape:
@@ -150,7 +228,7 @@ def local_problem(answer, expression, expected, tol: Tolerance) -> str:
             continue
         built = (f" If your {WRITTEN[name]} is built from {BUILT_FROM[name]}, check "
                  "their rules too." if name in BUILT_FROM else "")
-        return (f"{what}: {operand}.grad {problem} on {case_name(expression)} with "
+        return (f"{what}: {operand}.grad {problem} {on_case(expression)} with "
                 f"out.grad = {_number(expression.upstream)}. Expected {RULES[name][1][operand]}, "
                 f"times out.grad (the chain rule: {operand}.grad += ∂out/∂{operand} · "
                 f"out.grad).{built}")

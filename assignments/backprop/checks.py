@@ -25,7 +25,7 @@ import pytest
 from cases import EXTREMES as EXTREME_Z
 from cases import PARAMS, SHIFTED, Case, networks, random_network, random_zs, shifted_cache
 from exercise import load_exercise
-from feedback import CALLS, HIDDEN_CASE, LABELS, check_value, entry, verdict
+from feedback import CALLS, HIDDEN_CASE, LABELS, check_value, entry, sentence, verdict
 
 from autograder.contract import as_shape
 
@@ -392,10 +392,19 @@ def _first_wrong(oracle, tol, case: str, args: dict, answers: dict) -> str:
             problem = check_value(answers[fn], key, key if fn != "update" else f"new_{key}",
                                   expected[key], case, fn, tol)
             if problem:
-                problem = problem.removeprefix(f"{CALLS[fn]}: ")
-                return (f"one step on {case} goes wrong in {CALLS[fn]}: {problem} The checks "
-                        f"of {fn} say more.")
+                return (f"one step on {case} goes wrong in {CALLS[fn]}: "
+                        f"{sentence(_without_call(problem, fn))} The checks of {fn} say more.")
     return ""
+
+
+def _without_call(problem: str, fn: str) -> str:
+    """A problem of ``fn`` said after its call was named: 'backward(y, params, cache)
+    returned no 'b3' entry' -> 'it returned no 'b3' entry'."""
+    if problem.startswith(f"{CALLS[fn]}: "):
+        return problem.removeprefix(f"{CALLS[fn]}: ")
+    if problem.startswith(f"{CALLS[fn]} "):
+        return "it " + problem.removeprefix(f"{CALLS[fn]} ")
+    return problem
 
 
 def _as_vectors(value):

@@ -56,22 +56,40 @@ IMPLEMENT = {  # what a stub asks for, whatever its own text says
 }
 HIDDEN_CASE = " (a hidden case: the public checks do not have it)"
 _IN_FUNCTION = re.compile(r", in (\w+)\)")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
 
 
-def explain(error: str, fn: str) -> str:
-    """An error of ``fn`` in words; a stub's NotImplementedError names the function to write."""
-    if not error.startswith("NotImplementedError"):
-        return f"{CALLS[fn]}: {error}"
-    inner = _IN_FUNCTION.search(error)
-    stub = inner.group(1) if inner and inner.group(1) in IMPLEMENT else fn
-    text = f"{stub} is not implemented yet: implement {IMPLEMENT[stub]}"
-    return text if stub == fn else f"{CALLS[fn]}: {text}"
+OVERFLOW = ("e^(−z) is too large for a float when z ≪ 0 (e^1000 is past the largest float, "
+            "about 1.8e308)")
+
+
+def explain(error: str, fn: str, context: dict[str, str] | None = None) -> str:
+    """An error of ``fn`` in words: the cause first in the lecture's terms where it is known
+    (a stub's NotImplementedError names the function to write; an overflow of math.exp is
+    σ's e^(−z), with σ's equation), then the error itself, naming the function of the
+    student's it was raised in when that is not ``fn`` (``context``, from the child)."""
+    if error.startswith("NotImplementedError"):
+        inner = _IN_FUNCTION.search(error)
+        stub = inner.group(1) if inner and inner.group(1) in IMPLEMENT else fn
+        text = f"{stub} is not implemented yet: implement {IMPLEMENT[stub]}"
+        return text if stub == fn else f"{CALLS[fn]}: {text}"
+    raised_in = _identifier((context or {}).get("function", ""))
+    elsewhere = raised_in and raised_in != fn
+    raised = f"{raised_in}, which {fn} uses, raised {error}" if elsewhere else error
+    if error.startswith("OverflowError: math range error"):
+        return f"{CALLS[fn]}: {OVERFLOW}: {raised}. Expected {EQUATIONS['sigmoid']}."
+    return f"{CALLS[fn]}: {raised}"
+
+
+def _identifier(text: str) -> str:
+    """A Python name from the child's words, or '' (they are the student's: untrusted)."""
+    return text if _NAME.fullmatch(text) else ""
 
 
 def entry(answer, key: str | None, fn: str) -> tuple[object, str]:
     """The answer's value (or one entry of its dict), or why there is none."""
     if not answer.ok:
-        return None, explain(answer.error, fn)
+        return None, explain(answer.error, fn, answer.context)
     if key is None:
         return answer.value, ""
     if not isinstance(answer.value, dict):
@@ -103,6 +121,12 @@ def check_value(answer, key: str | None, quantity: str, expected, case: str, fn:
                        "float64, numpy's default")
     text += f". Expected {EQUATIONS.get(quantity, label)}."
     return text + (name_mistake(value) if name_mistake is not None else "")
+
+
+def sentence(text: str) -> str:
+    """``text`` ending with a full stop (a problem said before another sentence)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def verdict(problems: list[str]) -> None:

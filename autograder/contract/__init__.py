@@ -133,7 +133,9 @@ class StudentCode(Protocol):
     the arguments in messages; with ``watch`` the answer lists the arguments ``fn`` changed
     in place (``Answer.mutated``, said by the child: feedback only, never points). An
     answer's ``error`` says why there is no value (the function is missing, raised, ran out
-    of time, or a cell before it failed).
+    of time, or a cell before it failed); when it raised, ``Answer.context`` may add what
+    the child saw (the student's function it was raised in, notes, a missing attribute and
+    the object's own attributes): untrusted short strings, for wording only.
     """
 
     def call(self, fn: str, *args: object, names: tuple[str, ...] = (),

@@ -30,6 +30,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -77,8 +78,8 @@ class SandboxedCode:
         if answer.error == f"{fn} is not defined":
             return Answer(error=f"{fn} is not defined ({cells})")
         if answer.error.startswith("NameError"):
-            return Answer(error=f"{answer.error}; this follows from a cell that failed "
-                                f"before it ({cells})")
+            return replace(answer, error=f"{answer.error}; this follows from a cell that "
+                                         f"failed before it ({cells})")
         return answer
 
 

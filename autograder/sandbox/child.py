@@ -490,7 +490,7 @@ class Harness:
                 except CellTimeout:
                     raise
                 except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
-                    out = {"error": describe(err)}
+                    out = {"error": describe(err), "context": context(err)}
                 batch.append(out)
         except CellTimeout:
             error = {"error": f"ran past its time limit of {req['timeout']:g} s", "timeout": True}
@@ -510,6 +510,36 @@ def describe(err):
             where = f" ({frame.filename[1:-1]}, line {frame.lineno}{inside})"
     text = str(err)
     return f"{type(err).__name__}: {text[:300]}{where}" if text else f"{type(err).__name__}{where}"
+
+
+def context(err):
+    """Plain facts about a call's exception for the grader's wording, each a short string:
+    ``function``, the student's function it was raised in (the innermost of their frames);
+    ``notes``, what code around it added (PEP 678 ``__notes__``: the assignment's driver
+    says there which operation returned None); for an attribute that is missing,
+    ``missing``, ``owner`` (the object's type) and ``attributes``, the object's own
+    attributes with their types (``"_children=set, data=float"``). Nothing else of the
+    object is read, and whatever fails here leaves the facts out."""
+    facts = {}
+    try:
+        frames = [f for f in traceback.extract_tb(err.__traceback__)
+                  if f.filename.startswith("<cell")]
+        if frames and frames[-1].name != "<module>":
+            facts["function"] = frames[-1].name[:80]
+        notes = getattr(err, "__notes__", None)
+        if isinstance(notes, list) and notes:
+            facts["notes"] = "; ".join(n[:200] for n in notes[:4] if type(n) is str)
+        name, obj = getattr(err, "name", None), getattr(err, "obj", None)
+        if isinstance(err, AttributeError) and type(name) is str:
+            facts["missing"], facts["owner"] = name[:80], type(obj).__name__[:80]
+            own = object.__getattribute__(obj, "__dict__")  # AttributeError: slots only
+            if type(own) is dict:
+                facts["attributes"] = ", ".join(f"{k[:40]}={type(v).__name__[:40]}"
+                                                for k, v in list(own.items())[:24]
+                                                if type(k) is str)
+    except Exception:  # noqa: BLE001 - student objects may raise anywhere; say less
+        pass
+    return facts
 
 
 def child_main(sock, req):

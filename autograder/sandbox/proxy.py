@@ -68,10 +68,22 @@ class Answer:
     value: object = None
     error: str = ""
     mutated: list[str] = field(default_factory=list)
+    # facts the child gave about the error (``child.context``): short strings, untrusted
+    context: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.error
+
+
+CONTEXT_KEYS = ("function", "notes", "missing", "owner", "attributes")
+
+
+def error_context(raw: object) -> dict[str, str]:
+    """The child's facts about an error: the known keys only, strings only, each bounded."""
+    if not isinstance(raw, dict):
+        return {}
+    return {key: raw[key][:400] for key in CONTEXT_KEYS if isinstance(raw.get(key), str)}
 
 
 def encode(value: object) -> object:
@@ -290,7 +302,8 @@ class Sandbox:
         if not isinstance(entry, dict):
             return Answer(error="malformed answer")
         if "error" in entry:
-            return Answer(error=str(entry["error"])[:300])
+            return Answer(error=str(entry["error"])[:300],
+                          context=error_context(entry.get("context")))
         try:
             value = decode(entry.get("value"))
         except (ValueError, TypeError, OverflowError) as err:
