@@ -242,7 +242,7 @@ CATALOGUE = (
                   "Python calls a.__rtruediv__(c) for c / a: the number c is on top",
                   Mistake(rtruediv_reversed=True)),
     Misconception("the sign of the exponent in σ",
-                  "σ(a) = 1 / (1 + e^(−a)), the value out.data of a.sigmoid()",
+                  "σ(a) = 1 / (1 + e^(−a)): e to the minus a",
                   Mistake(sigmoid_sign=True)),
     Misconception("no chain rule for exp: out._backward never set",
                   "∂e^a/∂a = e^a: a.grad += out.data · out.grad", Mistake(no_rule="exp")),
