@@ -1,8 +1,11 @@
 """The ``autograder`` command: its parser, and what becomes of an error (exit statuses).
 
 The commands live in ``autograder/commands/``: the instructors' (``instructor.py``) and the
-students' (``student.py``). Every error the kit can name is a ``KitError``
-(``autograder/core/errors.py``); here, and only here, it becomes one line and an exit status.
+students' (``student.py``). The parser is built from light modules: a command's
+implementation, which may import pytest and numpy, is imported when it runs
+(``commands/later.py``), so ``--help``, ``list`` and a misuse start at once.
+Every error the kit can name is a ``KitError`` (``autograder/core/errors.py``); here, and
+only here, it becomes one line and an exit status.
 """
 
 from __future__ import annotations

@@ -53,3 +53,25 @@ def test_no_module_starts_the_autograder_command():
                 assert "autograder.cli" not in words, path
                 assert not any(w == "autograder" and i + 1 < len(words) for i, w in
                                enumerate(words)), path
+
+
+def test_the_parser_offers_the_sandbox_s_tiers():
+    """commands/tiers.py names the sandbox's choices again (importing the sandbox imports
+    numpy); the two lists stay equal."""
+    from autograder.commands.tiers import SANDBOX_CHOICES
+    from autograder.sandbox.host import CHOICES
+
+    assert SANDBOX_CHOICES == CHOICES
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["list"], ["check", "--help"],
+                                  ["grade", "--no-such-option"], ["grade", "no/such/path"],
+                                  ["grade", "--jobs", "0"]])
+def test_help_list_and_misuse_import_neither_pytest_nor_numpy(argv):
+    """The parser is built from light modules; a command's heavy ones load when it runs."""
+    code = ("import sys\nfrom autograder.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('numpy', 'pytest', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, *argv], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout[-2000:] + done.stderr

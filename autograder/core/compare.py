@@ -17,22 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FLOAT32_POLICIES = ("accept", "reject")
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """How close is right: float64's tolerance, and what to do with float32's rounding."""
-
-    rtol: float
-    atol: float
-    float32: str = "accept"  # "accept" | "reject"
-    float32_rtol: float = 1e-3
-
-    def __post_init__(self) -> None:
-        if self.float32 not in FLOAT32_POLICIES:
-            raise ValueError(f"float32 must be one of {', '.join(FLOAT32_POLICIES)}, "
-                             f"not {self.float32!r}")
+from autograder.core.tolerance import FLOAT32_POLICIES, Tolerance  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True)

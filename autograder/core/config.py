@@ -16,8 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.core.compare import Tolerance
 from autograder.core.errors import ConfigError
+from autograder.core.tolerance import Tolerance
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,0 +1,244 @@
+"""``autograder grade``: grade a class with the hidden checks, then write the class's files.
+
+Imported when the command runs (``commands/instructor.py`` checks its arguments first):
+grading needs pytest and numpy, which ``--help``, ``list`` or a mistyped option should not
+pay for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import signal
+import sys
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text  # a student's name is shown as it is, never read as markup
+
+from autograder.commands.progress_lines import LineProgress
+from autograder.core.config import (
+    ORACLE_NAME,
+    Assignment,
+    list_assignments,
+    load_assignment,
+)
+from autograder.core.errors import Misuse
+from autograder.core.loader import discover
+from autograder.engine.api import default_seed
+from autograder.engine.batch import Batch, run_batch
+from autograder.engine.out_lock import own_folder
+from autograder.engine.pool import Stopped
+from autograder.formats.gradescope import read_all_students
+from autograder.sandbox.host import (
+    NOT_PROTECTED,
+    SandboxUnavailable,
+    describe_tier,
+    open_host,
+)
+from autograder.sandbox.policy import hidden_folders, secret_paths
+
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the host's, said in one line
+
+
+def cmd_grade(args: argparse.Namespace, console: Console) -> int:
+    """Grade the given submissions; with none, every assignment's bundled examples (in
+    ``OUT/<assignment>/`` when the kit has several). The arguments were checked by
+    ``instructor.cmd_grade``."""
+    if args.nbgrader_db and args.assignment is None:
+        from autograder.instructor.nbgrader_course import layout_assignments
+        chosen = layout_assignments(args.paths)  # each one with nbgrader submissions
+    elif args.paths or args.assignment is not None or len(list_assignments()) < 2:
+        chosen = [load_assignment(args.assignment)]
+    else:
+        chosen = [load_assignment(folder) for folder in list_assignments()]
+    if args.canvas is not None:
+        if len(chosen) > 1:
+            raise Misuse(f"--canvas names one Canvas assignment, and this run grades "
+                         f"{len(chosen)}: give --assignment NAME")
+        from autograder.instructor.canvas import canvas_title  # instructors only (not released)
+
+        args.canvas, warning = canvas_title(args.canvas)
+        if warning:
+            print(f"autograder: warning: {warning}.", file=sys.stderr)
+    codes = []
+    before = signal.signal(signal.SIGTERM, _stop)  # like Ctrl-C: stop, keep what is graded
+    try:
+        for assignment in chosen:
+            out = Path(args.out) / assignment.name if len(chosen) > 1 else Path(args.out)
+            codes.append(_grade(args, console, assignment, out))
+            if codes[-1] > 128:  # stopped by a signal: not the next assignment either
+                break
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    return max(codes)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
+           out: Path) -> int:
+    reference = Path(args.reference or assignment.hidden).resolve()
+    if not (reference / ORACLE_NAME).is_file():
+        raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
+    from autograder.instructor.roster import class_list, graded_students, read_roster
+
+    roster = read_roster(Path(args.roster)) if args.roster else None
+    paths = [Path(p) for p in args.paths] or [assignment.examples]
+    for path in paths:
+        if not path.exists():
+            raise Misuse(f"{path}: no such file or folder")
+    if args.nbgrader_db:  # nbgrader's layout, for its gradebook
+        from autograder.instructor.nbgrader_course import nbgrader_submissions
+        submissions = nbgrader_submissions(Path(args.nbgrader_db), assignment, paths)
+    else:
+        submissions = discover(paths, assignment.notebook.name)
+    if not submissions:
+        raise Misuse(f"no submissions (.ipynb or .py) found in {', '.join(map(str, paths))}")
+    rows = None  # the class list, matched before grading: an ambiguous match grades nothing
+    if roster is not None or args.canvas is not None:
+        rows = class_list(roster, graded_students(out) | {s.student for s in submissions})
+    try:
+        with own_folder(out):
+            return _grade_owned(args, console, assignment, out, reference, submissions, rows)
+    except OSError as err:
+        if err.errno not in DISK_ERRORS:
+            raise
+        print(f"autograder: error: {err.filename or out}: {err.strerror}; what was graded is "
+              "kept: run the same command again once the disk is fixed", file=sys.stderr)
+        return 1
+
+
+def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignment, out: Path,
+                 reference: Path, submissions: list, rows: list | None) -> int:
+    """Grade into ``out``, which this run holds; ``rows``: the class list, if asked for."""
+    host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions),
+                          secret_paths(assignment, reference, out))
+    if host is None:
+        return 1
+    if host["tier"] == "process":
+        print(f"autograder: warning: grading with the process-only sandbox: {NOT_PROTECTED}.",
+              file=sys.stderr)
+    elif host["tier"] == "uid":
+        _warn_open_submissions(submissions)
+    seed = args.seed if args.seed is not None else default_seed(reference)
+    batch = Batch(assignment, reference, submissions, out, seed, args.jobs, args.regrade,
+                  sandbox=host["tier"], host=host)
+    lines = None if console.is_terminal else LineProgress()
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
+        task = bar.add_task("grading", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            if lines is not None:
+                lines(done, total)
+
+        outcome = run_batch(batch, progress)
+    from autograder.instructor.class_report import write_class_report  # a release never gets here
+
+    write_class_report(out, assignment)  # every run, also one stopped by a signal
+    _print_table(console, assignment, out, [s.student for s in submissions],
+                 len(outcome.graded))
+    console.print(f"Sandbox: {describe_tier(host)}.")
+    if outcome.stopped is not None:
+        name = signal.Signals(outcome.stopped).name
+        print(f"autograder: stopped by {name}: {len(outcome.graded)} graded now, kept with "
+              f"grades.csv and report.json for everyone graded; run the same command again "
+              "to grade the rest.", file=sys.stderr)
+        return 128 + outcome.stopped
+    if rows is not None:
+        _write_class(console, args, assignment, out, rows)
+    if args.nbgrader_db:
+        from autograder.instructor.nbgrader_course import report_to_gradebook
+        report_to_gradebook(console, Path(args.nbgrader_db), assignment, out, submissions)
+    if outcome.failures:
+        missing = [s.student for s in outcome.ungraded]
+        print(f"autograder: error: {len(outcome.failures)} grading worker(s) failed, "
+              f"{len(missing)} submission(s) not graded ({', '.join(missing[:5])}"
+              f"{', ...' if len(missing) > 5 else ''}): {outcome.failures[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_class(console: Console, args: argparse.Namespace, assignment: Assignment,
+                 out: Path, rows: list) -> None:
+    """--roster's class.csv and --canvas's canvas.csv; who is on one side only."""
+    from autograder.instructor.canvas import write_canvas_csv
+    from autograder.instructor.roster import write_class_csv
+
+    results = read_all_students(out)
+    written = []
+    if args.roster:
+        path = write_class_csv(out, rows, results, assignment)
+        written.append(f"{path} (the roster's students with their scores)")
+    if args.canvas is not None:
+        path = write_canvas_csv(out, rows, results, assignment, args.canvas)
+        written.append(f'{path} (a Canvas gradebook import, column "{args.canvas}")')
+
+    def say(text: str) -> None:  # names are printed as they are, never as rich markup
+        console.print(text, markup=False, highlight=False)
+
+    say(f"Wrote {' and '.join(written)}.")
+    missing = [r.student.display for r in rows if r.student and r.submission is None]
+    if missing:
+        say(f"No submission from {len(missing)} on the roster (blank, not 0): "
+            f"{', '.join(missing)}.")
+    extra = [r.submission for r in rows if r.student is None]
+    if args.roster and extra:
+        say(f"Not on the roster, {len(extra)} submission(s) (listed with no identifier): "
+            f"{', '.join(extra)}.")
+
+
+def _warn_open_submissions(submissions: list) -> None:
+    """On the uid tier, file modes are the wall: say which submissions others may read."""
+    readable = [s.student for s in submissions if s.path.stat().st_mode & 0o004]
+    if readable:
+        print(f"autograder: warning: on the uid tier a child can read files every user may "
+              f"read, and {len(readable)} submission(s) are ({', '.join(readable[:3])}"
+              f"{', ...' if len(readable) > 3 else ''}): make the class folder private "
+              "(chmod -R go-rwx) so no student can read a classmate's.", file=sys.stderr)
+
+
+def _prove_sandbox(tier: str | None, hide: list[Path], secrets: list[Path]) -> dict | None:
+    """Open the sandbox as the workers will, run its canary, and close it: the tier's
+    report, or None (with one line on stderr) when no tier may grade on this host."""
+    try:
+        host = open_host(hide, tier, allow_process=False, secrets=secrets)
+    except SandboxUnavailable as err:
+        print(f"autograder: error: {err}. Nothing was graded; `autograder doctor` says more.",
+              file=sys.stderr)
+        return None
+    host.close()
+    return host.host
+
+
+def _print_table(console: Console, assignment, out: Path, students: list[str], graded: int) -> None:
+    results = read_all_students(out)
+    table = Table(title=f"{assignment.title}", box=box.SIMPLE_HEAD)
+    table.add_column("student", no_wrap=True)
+    for part, points in assignment.points.items():
+        table.add_column(f"{part.replace('_', chr(10))}\n/{points:g}", justify="right")
+    table.add_column(f"total\n/{assignment.total_points:g}", justify="right")
+    totals = []
+    for student in students:
+        result = results.get(student)
+        if result is None:
+            table.add_row(Text(student), *["-"] * (len(assignment.points) + 1))
+            continue
+        parts = result.part_scores(assignment.points)
+        totals.append(result.score)
+        table.add_row(Text(student), *(f"{v:g}" for v in parts.values()), f"{result.score:g}")
+    console.print(table)
+    mean = sum(totals) / len(totals) if totals else 0.0
+    full = sum(t >= assignment.total_points - 1e-9 for t in totals)
+    console.print(f"{len(students)} submissions ({graded} graded now, {len(students) - graded} "
+                  f"already graded): mean {mean:.2f} / {assignment.total_points:g}, "
+                  f"{full} with full marks. Results in {out}/ (results.json per student, "
+                  "grades.csv, report.html for the class, report.json).")
