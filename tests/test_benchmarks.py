@@ -88,13 +88,19 @@ def vs_nbgrader(out: str) -> None:
     assert "gradebook after --nbgrader-db: the kit's scores" in out, out
 
 
+def fixed_cost(out: str) -> None:
+    positive(rf"python -c 'import numpy' median {NUMBER} ms", out)
+    for name in (r"--help", r"list", r"grade \(one submission\)"):
+        positive(rf"^autograder {name}: median {NUMBER} ms; ratio {NUMBER} \(target", out)
+
+
 def any_benchmark(out: str) -> None:
     positive(rf"ratio[^\n\d]*{NUMBER}", out)
 
 
 FIGURES: dict[str, Callable[[str], None]] = {
     "throughput": throughput, "spawn": spawn, "tiers": tiers,
-    "classroom_steps": classroom_steps, "vs_nbgrader": vs_nbgrader,
+    "classroom_steps": classroom_steps, "vs_nbgrader": vs_nbgrader, "fixed_cost": fixed_cost,
 }
 
 

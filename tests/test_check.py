@@ -46,7 +46,8 @@ PUBLIC_SIDE = [
     *(p for p in PUBLIC_FILES if p.suffix == ".py"),
     *(ROOT / "autograder" / name for name in (
         "engine/public.py", "engine/apart.py", "engine/api.py", "student/notebook.py",
-        "commands/student.py", "instructor/release.py", "__init__.py",
+        "commands/student.py", "commands/check.py", "commands/later.py",
+        "instructor/release.py", "__init__.py",
         "formats/classroom.py", "formats/feedback.py")),
 ]
 

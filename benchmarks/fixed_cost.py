@@ -1,0 +1,105 @@
+"""A run's fixed cost: ``autograder --help``, ``autograder list`` and a one-submission
+``autograder grade``, against ``python -c "import numpy"``.
+
+What it measures. ``--rounds`` times, interleaved (a numpy launch, then ``--help``, a numpy
+launch, then ``list``, a numpy launch, then ``grade``: A B A B, so that other load on the
+machine weighs on both sides alike), the wall time of each command as a subprocess of the
+interpreter that runs this: ``autograder grade <the correct example> --assignment backprop
+--regrade --jobs 1`` into a temporary folder (start-up, sandbox canary, worker, zygote,
+pytest, the student's files and the class's, report.html included).
+
+Why. What a run costs before its first submission is what a student or an instructor waits
+for on every command; a typo must answer at once. Targets, as medians against the median
+numpy launch: ``--help`` and ``list`` <= 1.2, one-submission ``grade`` <= 4.
+
+Sanity. The grade must exit 0 and give the correct example full marks, or nothing was
+measured: the exit status is then 2 (PASS and MISS both exit 0).
+
+Small mode. ``--small`` runs 2 rounds: the same commands and the same sanity check, the
+ratios printed with no verdict. tests/test_benchmarks.py runs it.
+
+    .venv/bin/python benchmarks/fixed_cost.py [--rounds 10] [--small]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from throughput import ASSIGNMENT, NO_VERDICT, ROOT, Broken, autograder_command
+
+EXAMPLE = ROOT / "assignments" / ASSIGNMENT / "examples" / "submissions" / "correct.ipynb"
+TARGETS = {"--help": 1.2, "list": 1.2, "grade (one submission)": 4.0}
+SMALL_ROUNDS = 2
+NUMPY = [sys.executable, "-c", "import numpy"]
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        print(done.stdout[-3000:], done.stderr[-3000:], sep="\n", file=sys.stderr)
+        raise Broken(f"{' '.join(cmd[-6:])} exited with status {done.returncode}")
+    return wall
+
+
+def full_marks(out: Path) -> bool:
+    data = json.loads((out / EXAMPLE.stem / "results.json").read_text(encoding="utf-8"))
+    return all(t["score"] == t["max_score"] for t in data["tests"]
+               if t.get("visibility") != "hidden") and data["score"] > 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--small", action="store_true",
+                        help=f"a check that the benchmark works: {SMALL_ROUNDS} rounds, no "
+                             "verdict")
+    args = parser.parse_args(argv)
+    if args.small:
+        args.rounds = SMALL_ROUNDS
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    autograder = autograder_command()
+    times: dict[str, list[float]] = {name: [] for name in TARGETS}
+    launches: list[float] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "grades"
+            commands = {"--help": [*autograder, "--help"], "list": [*autograder, "list"],
+                        "grade (one submission)": [
+                            *autograder, "grade", str(EXAMPLE), "--assignment", ASSIGNMENT,
+                            "--jobs", "1", "--out", str(out), "--regrade"]}
+            timed(NUMPY)  # warm-up: the files in the page cache for both sides
+            timed(commands["grade (one submission)"])
+            for _ in range(args.rounds):
+                for name, cmd in commands.items():
+                    launches.append(timed(NUMPY))
+                    times[name].append(timed(cmd))
+            if not full_marks(out):
+                raise Broken(f"{EXAMPLE.name} did not get full marks: nothing was measured")
+    except (Broken, OSError, ValueError, KeyError, subprocess.SubprocessError) as err:
+        print(f"BROKEN: {err}", file=sys.stderr)
+        return 2
+    launch = statistics.median(launches)
+    print(f"load average {os.getloadavg()[0]:.2f}; {args.rounds} rounds, interleaved")
+    print(f"python -c 'import numpy' median {launch * 1e3:.1f} ms (n = {len(launches)})")
+    for name, target in TARGETS.items():
+        median = statistics.median(times[name])
+        ratio = median / launch
+        verdict = NO_VERDICT if args.small else "PASS" if ratio <= target else "MISS"
+        print(f"autograder {name}: median {median * 1e3:.1f} ms; ratio {ratio:.2f} "
+              f"(target <= {target:g}): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
