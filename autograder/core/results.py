@@ -158,13 +158,3 @@ def from_pytest(student: str, tests: list[dict], notes: list[str] | None = None
     if notes is None:
         notes = next((properties(t)["notes"] for t in tests if "notes" in properties(t)), [])
     return StudentResult(student, tuple(check_result(t) for t in tests), tuple(notes))
-
-
-def by_student(tests: list[dict]) -> dict[str, StudentResult]:
-    """Every student's result in a whole run's record, in the order they first appear."""
-    grouped: dict[str, list[dict]] = {}
-    for test in tests:
-        student = properties(test).get("student")
-        if student is not None:
-            grouped.setdefault(str(student), []).append(test)
-    return {student: from_pytest(student, group) for student, group in grouped.items()}

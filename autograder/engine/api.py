@@ -108,16 +108,6 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
                    if s.student in plugin.graded}, host)
 
 
-def grade_submission(assignment: Assignment, path: Path, student: str | None = None,
-                     **options: object) -> StudentResult:
-    """One file's result (see :func:`grade` for the options); ChecksError if none came."""
-    student = student or Path(path).stem
-    results = grade(assignment, [Submission(student, Path(path))], **options).results
-    if student not in results:
-        raise ChecksError(f"{Path(path).name} was not graded")
-    return results[student]
-
-
 def default_seed(reference: Path) -> int:
     """The hidden cases' seed: ``$AUTOGRADER_SEED``, else the hidden folder's, else 0."""
     if os.environ.get(SEED_ENV):
