@@ -858,10 +858,7 @@ def written_by_hand(name: str) -> str:
     if name.startswith("nielsen_"):
         source = source.replace("def backprop_any(", "def backprop_any_1d(")
         source += "\n\n" + NIELSEN_BACKPROP_ANY
-    for old, new in WRITTEN_BY_HAND[name]:
-        assert source.count(old) == 1, (name, old)
-        source = source.replace(old, new)
-    return source
+    return patched(source, WRITTEN_BY_HAND[name])
 
 
 def test_mistakes_written_by_hand_get_their_scores_and_are_named(graded):
@@ -895,7 +892,10 @@ def graded(tmp_path_factory) -> tuple[Path, dict, list[str]]:
         (extra / f"{name}.py").write_text(script.replace(old, new), encoding="utf-8")
     for name in WRITTEN_BY_HAND:
         (extra / f"{name}.py").write_text(written_by_hand(name), encoding="utf-8")
-    subs = discover([ASSIGNMENT.examples, extra, RAISES])
+    for name, expect in read_toml(RAISES / "expected.toml").items():
+        (extra / f"{name}.py").write_text(patched(script, expect["patches"]),
+                                          encoding="utf-8")
+    subs = discover([ASSIGNMENT.examples, extra])
     out = tmp_path_factory.mktemp("autodiff-hidden")
     run_batch(Batch(ASSIGNMENT, HIDDEN, subs, out, SEED, 2))
     public = run_public_checks(ASSIGNMENT, subs)
@@ -907,6 +907,14 @@ def graded(tmp_path_factory) -> tuple[Path, dict, list[str]]:
 
 
 RAISES = ROOT / "tests" / "submissions" / "autodiff"  # code that raises: expected.toml
+
+
+def patched(source: str, patches: list[list[str]]) -> str:
+    """``source`` with each ``[old, new]`` applied; each old text occurs exactly once."""
+    for old, new in patches:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    return source
 PUBLIC_MESSAGES: list[tuple[str, str]] = []  # the graded submissions' public messages
 
 
@@ -1015,11 +1023,12 @@ def test_the_solved_notebook_runs_in_a_kernel_and_shows_both_gradients_agree(tmp
 
 
 def test_code_that_raises_gets_its_hand_derived_scores_and_says_the_cause_first(graded):
-    """``tests/submissions/autodiff``: each file's scores as derived by hand in its
-    expected.toml, hidden and public, and the cause and the hint in the hidden feedback."""
+    """``tests/submissions/autodiff/expected.toml``: each submission (the correct script with
+    its patches) gets the scores derived by hand there, hidden and public, and the cause
+    and the hint in the hidden feedback."""
     out, public, _ = graded
     expected = read_toml(RAISES / "expected.toml")
-    assert set(expected) == {p.stem for p in RAISES.glob("*.py")}
+    assert expected and not list(RAISES.glob("*.py"))  # made from the correct script
     for student, expect in expected.items():
         want = {p: float(expect[p]) for p in PARTS}
         assert sum(want.values()) == expect["total"], student
