@@ -22,6 +22,16 @@ REFERENCE_PATH = REPO_ROOT / "assignments" / "backprop" / "hidden" / "backprop.p
 EXERCISE_PATH = REPO_ROOT / "assignments" / "backprop" / "exercise.py"
 
 
+
+def patch(source: str, patches, label: str = "") -> str:
+    """``source`` with each ``(old, new)`` of ``patches`` applied: a submission with one
+    mistake, made from a correct one at test time. Each old text occurs exactly once."""
+    for old, new in patches:
+        assert source.count(old) == 1, f"{label}: {old!r} occurs {source.count(old)} times"
+        source = source.replace(old, new)
+    return source
+
+
 @pytest.fixture(scope="session")
 def reference() -> ModuleType:
     """The hidden reference solution, ``reference/backprop.py``."""

@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from conftest import patch
 from messages import problems
 
 from autograder.core.config import load_assignment, read_toml
@@ -858,7 +859,7 @@ def written_by_hand(name: str) -> str:
     if name.startswith("nielsen_"):
         source = source.replace("def backprop_any(", "def backprop_any_1d(")
         source += "\n\n" + NIELSEN_BACKPROP_ANY
-    return patched(source, WRITTEN_BY_HAND[name])
+    return patch(source, WRITTEN_BY_HAND[name], name)
 
 
 def test_mistakes_written_by_hand_get_their_scores_and_are_named(graded):
@@ -893,7 +894,7 @@ def graded(tmp_path_factory) -> tuple[Path, dict, list[str]]:
     for name in WRITTEN_BY_HAND:
         (extra / f"{name}.py").write_text(written_by_hand(name), encoding="utf-8")
     for name, expect in read_toml(RAISES / "expected.toml").items():
-        (extra / f"{name}.py").write_text(patched(script, expect["patches"]),
+        (extra / f"{name}.py").write_text(patch(script, expect["patches"], name),
                                           encoding="utf-8")
     subs = discover([ASSIGNMENT.examples, extra])
     out = tmp_path_factory.mktemp("autodiff-hidden")
@@ -907,14 +908,6 @@ def graded(tmp_path_factory) -> tuple[Path, dict, list[str]]:
 
 
 RAISES = ROOT / "tests" / "submissions" / "autodiff"  # code that raises: expected.toml
-
-
-def patched(source: str, patches: list[list[str]]) -> str:
-    """``source`` with each ``[old, new]`` applied; each old text occurs exactly once."""
-    for old, new in patches:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    return source
 PUBLIC_MESSAGES: list[tuple[str, str]] = []  # the graded submissions' public messages
 
 

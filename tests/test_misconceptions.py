@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import patch
 
 from autograder.core.config import load_assignment
 from autograder.core.loader import discover
@@ -144,13 +145,6 @@ def switch(misconception) -> str:
 
 
 NAMES = {switch(m): m.name for m in catalogue()}
-
-
-def patch(source: str, patches: list[tuple[str, str]], label: str) -> str:
-    for old, new in patches:
-        assert source.count(old) == 1, f"{label}: {old!r} occurs {source.count(old)} times"
-        source = source.replace(old, new)
-    return source
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import patch
 from test_misconceptions import FULL, NAMES, part_scores
 
 from autograder.core.config import load_assignment
@@ -131,13 +132,6 @@ PATCHES: dict[str, list[tuple[str, str]]] = {
     "update_no_lr": [("shape(params[name]) - lr * shape", "shape(params[name]) - shape")],
 }
 FORMS = {"columns": "", "lists": AS_LISTS}
-
-
-def patch(source: str, patches: list[tuple[str, str]], label: str) -> str:
-    for old, new in patches:
-        assert source.count(old) == 1, f"{label}: {old!r} occurs {source.count(old)} times"
-        source = source.replace(old, new)
-    return source
 
 
 @pytest.fixture(scope="module")
