@@ -36,7 +36,8 @@ from matplotlib.image import imread
 from toy import write_toy
 
 from autograder.core.config import Assignment, load_assignment
-from autograder.formats.gradescope import read_all_students
+from autograder.core.results import CheckResult, StudentResult
+from autograder.formats.gradescope import read_all_students, write_results
 from autograder.instructor.class_report import (
     CheckStat,
     Mistake,
@@ -203,6 +204,23 @@ def test_the_page_loads_nothing_from_anywhere_else(report):
     for link in page.links:
         image = imread(io.BytesIO(base64.b64decode(link.split(",", 1)[1])), format="png")
         assert image.shape[1] == 700 and np.ptp(image[..., :3]) > 0.5
+
+
+def test_a_class_of_one_has_its_tables_and_no_figures(tmp_path, assignment):
+    """One score is no distribution: the page holds the numbers, and no matplotlib is
+    imported to draw it (a one-submission run, say Gradescope's, is not kept waiting)."""
+    check = CheckResult("forward", "forward: a^L", "pass", 2.0, 2.0)
+    write_results(tmp_path / "solo", StudentResult("solo", (check,)), assignment)
+    code = ("import sys; from pathlib import Path; "
+            "from autograder.core.config import load_assignment; "
+            "from autograder.instructor.class_report import write_class_report; "
+            f"write_class_report(Path({str(tmp_path)!r}), load_assignment('backprop')); "
+            "print('matplotlib' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.stdout.strip() == "False", run.stderr
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "1 students · mean 2 · median 2 of 16 points" in html
+    assert "<img" not in html and ">solo<" in html
 
 
 def test_an_empty_folder_gives_a_page_that_says_so(tmp_path, assignment):

@@ -59,6 +59,7 @@ def test_rerun_grades_only_what_is_new_and_regrade_regrades(toy, tmp_path):
     run = grade(toy, subs, "--out", out, "--jobs", "2", "--seed", SEED)
     assert run.returncode == 0, run.stderr
     assert f"(0 graded now, {len(before)} already graded)" in run.stdout
+    assert "Sandbox: none started (nobody to grade)." in run.stdout  # no worker, no zygote
     assert stamp(out) == before and (out / "grades.csv").read_bytes() == csv_before
     assert (out / "report.json").read_bytes() == report_before
 

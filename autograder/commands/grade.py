@@ -23,23 +23,17 @@ from autograder.commands.progress_lines import LineProgress
 from autograder.core.config import (
     ORACLE_NAME,
     Assignment,
+    default_seed,
     list_assignments,
     load_assignment,
 )
 from autograder.core.errors import Misuse
 from autograder.core.loader import discover
-from autograder.engine.api import default_seed
 from autograder.engine.batch import Batch, run_batch
 from autograder.engine.out_lock import own_folder
 from autograder.engine.pool import Stopped
 from autograder.formats.gradescope import read_all_students
-from autograder.sandbox.host import (
-    NOT_PROTECTED,
-    SandboxUnavailable,
-    describe_tier,
-    open_host,
-)
-from autograder.sandbox.policy import hidden_folders, secret_paths
+from autograder.sandbox.host import NOT_PROTECTED, asked_tier, describe_tier
 
 DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the host's, said in one line
 
@@ -117,18 +111,13 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
 def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignment, out: Path,
                  reference: Path, submissions: list, rows: list | None) -> int:
     """Grade into ``out``, which this run holds; ``rows``: the class list, if asked for."""
-    host = _prove_sandbox(args.sandbox, hidden_folders(reference, out, submissions),
-                          secret_paths(assignment, reference, out))
-    if host is None:
-        return 1
-    if host["tier"] == "process":
+    tier = asked_tier(args.sandbox)  # the option, else $AUTOGRADER_SANDBOX, else auto
+    if tier == "process":
         print(f"autograder: warning: grading with the process-only sandbox: {NOT_PROTECTED}.",
               file=sys.stderr)
-    elif host["tier"] == "uid":
-        _warn_open_submissions(submissions)
     seed = args.seed if args.seed is not None else default_seed(reference)
     batch = Batch(assignment, reference, submissions, out, seed, args.jobs, args.regrade,
-                  sandbox=host["tier"], host=host)
+                  sandbox=tier)
     lines = None if console.is_terminal else LineProgress()
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
@@ -141,12 +130,19 @@ def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignm
                 lines(done, total)
 
         outcome = run_batch(batch, progress)
+    if outcome.refused is not None:  # each worker proves its sandbox; none may grade here
+        print(f"autograder: error: {outcome.refused}. Nothing was graded; `autograder doctor` "
+              "says more.", file=sys.stderr)
+        return 1
+    if outcome.host is not None and outcome.host["tier"] == "uid":
+        _warn_open_submissions(submissions)
     from autograder.instructor.class_report import write_class_report  # a release never gets here
 
     write_class_report(out, assignment)  # every run, also one stopped by a signal
     _print_table(console, assignment, out, [s.student for s in submissions],
                  len(outcome.graded))
-    console.print(f"Sandbox: {describe_tier(host)}.")
+    console.print(f"Sandbox: {describe_tier(outcome.host)}." if outcome.host is not None
+                  else "Sandbox: none started (nobody to grade).")
     if outcome.stopped is not None:
         name = signal.Signals(outcome.stopped).name
         print(f"autograder: stopped by {name}: {len(outcome.graded)} graded now, kept with "
@@ -204,19 +200,6 @@ def _warn_open_submissions(submissions: list) -> None:
               f"read, and {len(readable)} submission(s) are ({', '.join(readable[:3])}"
               f"{', ...' if len(readable) > 3 else ''}): make the class folder private "
               "(chmod -R go-rwx) so no student can read a classmate's.", file=sys.stderr)
-
-
-def _prove_sandbox(tier: str | None, hide: list[Path], secrets: list[Path]) -> dict | None:
-    """Open the sandbox as the workers will, run its canary, and close it: the tier's
-    report, or None (with one line on stderr) when no tier may grade on this host."""
-    try:
-        host = open_host(hide, tier, allow_process=False, secrets=secrets)
-    except SandboxUnavailable as err:
-        print(f"autograder: error: {err}. Nothing was graded; `autograder doctor` says more.",
-              file=sys.stderr)
-        return None
-    host.close()
-    return host.host
 
 
 def _print_table(console: Console, assignment, out: Path, students: list[str], graded: int) -> None:

@@ -30,6 +30,7 @@ ASSIGNMENTS = KIT_ROOT / "assignments"
 CONFIG_NAME = "exercise.toml"
 HIDDEN_NAME = "hidden"  # an assignment's sub-folder that is never released
 ORACLE_NAME = "oracle.py"  # the hidden oracle, in the hidden folder
+SEED_ENV = "AUTOGRADER_SEED"  # overrides the hidden folder's seed
 
 
 
@@ -174,6 +175,17 @@ def _imports(raw: dict) -> tuple[str, ...] | None:
     if not isinstance(allowed, list) or not all(isinstance(a, str) and a for a in allowed):
         raise ValueError("[imports] allowed must be a list of module names")
     return tuple(a.split(".")[0] for a in allowed)
+
+
+def default_seed(reference: Path) -> int:
+    """The hidden cases' seed: ``$AUTOGRADER_SEED``, else the hidden folder's, else 0."""
+    if os.environ.get(SEED_ENV):
+        try:
+            return int(os.environ[SEED_ENV])
+        except ValueError:
+            raise ConfigError(f"{SEED_ENV} must be an integer") from None
+    seed = read_seed(reference)
+    return 0 if seed is None else seed
 
 
 def read_seed(reference: Path) -> int | None:

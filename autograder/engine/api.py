@@ -32,15 +32,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core.config import ORACLE_NAME, Assignment, read_seed
+from autograder.core.config import ORACLE_NAME, Assignment, default_seed
 from autograder.core.errors import ChecksError, ConfigError, DeadlinePassed, Misuse
 from autograder.core.loader import Submission
 from autograder.core.results import StudentResult
 from autograder.engine.plugin import GradingPlugin
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.process import ProcessHost
+from autograder.sandbox.zygote import Zygote
 
 ORACLES = ("hidden", "public")
-SEED_ENV = "AUTOGRADER_SEED"
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
@@ -57,7 +58,8 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
           reference: Path | None = None, seed: int | None = None,
           parts: Sequence[str] | None = None, sandbox: str | None = None,
           allow_process: bool = False, limits: Limits | None = None, out: Path | None = None,
-          deadline: float | None = None, plugins: Sequence[object] = ()) -> Graded:
+          deadline: float | None = None, plugins: Sequence[object] = (),
+          host: Zygote | ProcessHost | None = None) -> Graded:
     """Grade ``submissions`` with ``assignment``'s checks of ``parts`` (default: all).
 
     ``reference``: the hidden folder (default: the assignment's); the hidden oracle is its
@@ -67,7 +69,9 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
     ``allow_process``). ``out``: where each student's results.json and feedback.md go
     (default: a temporary folder). ``deadline``: seconds; past it the run stops and
     ``DeadlinePassed`` is raised. ``plugins``: more pytest plugins, registered after the
-    grading plugin.
+    grading plugin. ``host``: a proven host of children (``sandbox.open_host``) to grade in,
+    kept open for its owner (then ``sandbox`` and ``allow_process`` are its owner's choice);
+    default: one opened and closed by this run.
     """
     if oracle not in ORACLES:
         raise ValueError(f"oracle must be one of {', '.join(ORACLES)}, not {oracle!r}")
@@ -89,7 +93,7 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
         if out is None:
             out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autograder-")))
         plugin = GradingPlugin(assignment, submissions, Path(out), seed, limits or Limits(),
-                               reference, oracle_file, sandbox, allow_process)
+                               reference, oracle_file, sandbox, allow_process, host)
         selected = [SelectParts(chosen)] if parts is not None else []
         args = pytest_args(str(assignment.checks), str(assignment.folder), "none")
         with _no_autoload(), _alarm(deadline) as passed:
@@ -106,17 +110,6 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
     host = plugin.zygote.host if plugin.zygote is not None else {}
     return Graded({s.student: plugin.graded[s.student] for s in submissions
                    if s.student in plugin.graded}, host)
-
-
-def default_seed(reference: Path) -> int:
-    """The hidden cases' seed: ``$AUTOGRADER_SEED``, else the hidden folder's, else 0."""
-    if os.environ.get(SEED_ENV):
-        try:
-            return int(os.environ[SEED_ENV])
-        except ValueError:
-            raise Misuse(f"{SEED_ENV} must be an integer") from None
-    seed = read_seed(reference)
-    return 0 if seed is None else seed
 
 
 def pytest_args(checks: str, rootdir: str, report: str,

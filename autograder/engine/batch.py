@@ -52,8 +52,7 @@ class Batch:
     jobs: int
     regrade: bool = False
     limits: Limits | None = None  # None: the defaults of Limits
-    sandbox: str = "auto"  # the tier the workers use (the CLI proves one first)
-    host: dict | None = None  # what the CLI's probe found, for report.json
+    sandbox: str = "auto"  # the tier asked for; each worker proves one (the first: the run's)
 
 
 def pending(batch: Batch) -> list[Submission]:
@@ -67,8 +66,9 @@ def pending(batch: Batch) -> list[Submission]:
 
 
 def run_batch(batch: Batch, progress=None) -> Outcome:
-    """Grade what is pending, then rebuild the class's files; ``progress(done, total)`` is
-    called as students are graded. The caller owns ``batch.out`` (``out_lock``)."""
+    """Grade what is pending, then rebuild the class's files (unless no sandbox may grade);
+    ``progress(done, total)`` is called as students are graded. The caller owns
+    ``batch.out`` (``out_lock``)."""
     todo = pending(batch)
     batch.out.mkdir(parents=True, exist_ok=True)
     sweep_partial_writes(batch.out)  # a killed run's
@@ -76,7 +76,8 @@ def run_batch(batch: Batch, progress=None) -> Outcome:
     outcome = Pool(partial(_start, batch), batch.jobs, give_up, partial(check_room, batch.out),
                    progress).run(todo)
     sweep_partial_writes(batch.out)  # a worker stopped in the middle of a write, now gone
-    write_outputs(batch, graded_now=bool(outcome.graded))
+    if outcome.refused is None:
+        write_outputs(batch, outcome.host)
     return outcome
 
 
@@ -86,9 +87,10 @@ def sweep_partial_writes(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def write_outputs(batch: Batch, graded_now: bool) -> None:
+def write_outputs(batch: Batch, host: dict | None) -> None:
     """report.json and grades.csv, from every student in ``batch.out`` (the grade command
-    adds the class report, report.html)."""
+    adds the class report, report.html); ``host``: the sandbox of this run's grading (None:
+    nobody was graded now, the earlier run's is kept)."""
     records = read_student_records(batch.out)
     earlier = _read(batch.out / RECORD_NAME) or {}
     older = set(read_all_results(batch.out)) - set(records)  # graded before records were kept
@@ -98,7 +100,7 @@ def write_outputs(batch: Batch, graded_now: bool) -> None:
         kept.append(without_students(earlier, everyone - older))
     if kept:
         report = merge_reports(kept)
-        host = batch.host if graded_now else earlier.get("sandbox", batch.host)
+        host = host or earlier.get("sandbox")
         if host is not None:
             report["sandbox"] = host
         write_atomic(batch.out / RECORD_NAME, json.dumps(report, indent=1, default=str))
@@ -126,9 +128,10 @@ def _give_up(out: Path, assignment: Assignment, sub: Submission, trace: str) -> 
     write_failed(out / sub.student, sub.student, trace, assignment)
 
 
-def _start(batch: Batch, shard: list[Submission], channel: int, output: int, tmpdir: str
-           ) -> subprocess.Popen:
-    """A worker for ``shard``, its temporary files (the children's folders) in ``tmpdir``."""
+def _start(batch: Batch, shard: list[Submission], channel: int, output: int, tmpdir: str,
+           host: dict | None) -> subprocess.Popen:
+    """A worker for ``shard``, its temporary files (the children's folders) in ``tmpdir``;
+    once a worker has proven a tier (``host``), later ones take that tier."""
     job = {
         "assignment": str(batch.assignment.folder),
         "reference": str(batch.reference),
@@ -137,7 +140,7 @@ def _start(batch: Batch, shard: list[Submission], channel: int, output: int, tmp
         "seed": batch.seed,
         "limits": asdict(batch.limits) if batch.limits is not None else {},
         "parent": os.getpid(),
-        "sandbox": batch.sandbox,
+        "sandbox": host["tier"] if host else batch.sandbox,
         "channel": channel,
     }
     worker = subprocess.Popen([sys.executable, "-m", "autograder.engine.worker"],

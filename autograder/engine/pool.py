@@ -1,7 +1,10 @@
 """The grading workers of one batch: dealt shards, watched through two pipes, restarted.
 
-Each worker is a process grading a shard of students in turn; it says ``begin N`` and
-``done N`` on its channel (``autograder/engine/recorder.py``) and its own output (stdout and
+Each worker is a process grading a shard of students in turn; it says on its channel which
+sandbox it proved (``host {...}``: the first one is the run's, and later workers are
+started with it) or why
+none may grade (``refused {...}``: the run grades nobody), then ``begin N`` and ``done N``
+per student (``autograder/engine/recorder.py``); its own output (stdout and
 stderr, one pipe) is kept as a bounded tail in memory, never in a file a child could fill.
 Its temporary files (its children's folders) are in a folder of its own, removed when it
 ends, inside one removed with the run.
@@ -18,6 +21,7 @@ ungraded and named. A signal stops every worker (SIGINT, then SIGKILL after
 
 from __future__ import annotations
 
+import json
 import os
 import selectors
 import shutil
@@ -37,9 +41,9 @@ TAIL_BYTES = 64 * 1024  # what is kept of a worker's own output
 STOP_SECONDS = 15  # how long stopped workers get to clean up before SIGKILL
 SCRATCH_MODE = 0o711  # a child with a uid of its own reaches its folder inside
 
-Start = Callable[[list[Submission], int, int, str], subprocess.Popen]
-# start(shard, channel, output, tmpdir): a worker, its channel's and output's write ends,
-# and the folder for its temporary files (TMPDIR)
+Start = Callable[[list[Submission], int, int, str, "dict | None"], subprocess.Popen]
+# start(shard, channel, output, tmpdir, host): a worker, its channel's and output's write
+# ends, the folder for its temporary files (TMPDIR), and the sandbox proven so far (None)
 
 
 class Stopped(BaseException):
@@ -58,6 +62,8 @@ class Outcome:
     failures: list[str] = field(default_factory=list)
     ungraded: list[Submission] = field(default_factory=list)  # lost to a host failure
     stopped: int | None = None
+    refused: str | None = None  # why no sandbox may grade on this host (nobody was graded)
+    host: dict | None = None  # the sandbox the first worker proved: the run's
 
 
 @dataclass
@@ -72,13 +78,20 @@ class Worker:
     tail: bytearray = field(default_factory=bytearray)
     pending: bytes = b""  # a line of the channel not yet ended
     current: int | None = None  # the student being graded
+    refused: str | None = None  # why it may not grade on this host (no sandbox)
     done: set[int] = field(default_factory=set)
 
-    def said(self, data: bytes) -> list[tuple[str, int]]:
-        """The channel's complete lines in ``data``, as (verb, place)."""
+    def said(self, data: bytes) -> list[tuple[str, object]]:
+        """The channel's complete lines in ``data``, as (verb, value): ``VERB JSON``."""
         *lines, self.pending = (self.pending + data).split(b"\n")
-        words = [line.split() for line in lines]
-        return [(w[0].decode(), int(w[1])) for w in words if len(w) == 2 and w[1].isdigit()]
+        messages = []
+        for line in lines:
+            verb, _, value = line.decode("utf-8", errors="replace").partition(" ")
+            try:
+                messages.append((verb, json.loads(value)))
+            except ValueError:
+                continue
+        return messages
 
     def last_words(self) -> str:
         return self.tail.decode("utf-8", errors="replace")
@@ -132,7 +145,7 @@ class Pool:
         channel, channel_w = os.pipe()
         output, output_w = os.pipe()
         try:
-            process = self.start(shard, channel_w, output_w, tmpdir)
+            process = self.start(shard, channel_w, output_w, tmpdir, self.outcome.host)
         finally:
             os.close(channel_w)
             os.close(output_w)
@@ -169,13 +182,23 @@ class Pool:
                 worker.tail += data
                 del worker.tail[:-TAIL_BYTES]
                 continue
-            for verb, place in worker.said(data):
-                if verb == "begin" and place < len(worker.shard):
-                    worker.current = place
-                elif verb == "done" and place < len(worker.shard):
-                    worker.done.add(place)
-                    worker.current = None
-                    self.outcome.graded.append(worker.shard[place])
+            for verb, value in worker.said(data):
+                self._heard(worker, verb, value)
+
+    def _heard(self, worker: Worker, verb: str, value: object) -> None:
+        """What a worker said on its channel."""
+        if verb == "host" and isinstance(value, dict) and self.outcome.host is None:
+            self.outcome.host = value  # the first worker's proof is the run's
+        elif verb == "refused" and isinstance(value, dict):
+            worker.refused = str(value.get("error"))
+        elif verb in ("begin", "done") and isinstance(value, int) \
+                and 0 <= value < len(worker.shard):
+            if verb == "begin":
+                worker.current = value
+            else:
+                worker.done.add(value)
+                worker.current = None
+                self.outcome.graded.append(worker.shard[value])
 
     def _drain(self, worker: Worker) -> None:
         """What an ended worker left in its pipes; then close them, and remove its
@@ -194,6 +217,11 @@ class Pool:
         self._drain(worker)
         self.running.remove(worker)
         left = [s for i, s in enumerate(worker.shard) if i not in worker.done]
+        if worker.refused is not None:  # no sandbox: nobody else is graded either
+            self.outcome.refused = self.outcome.refused or worker.refused
+            self.outcome.ungraded += left + [s for shard in self.queue for s in shard]
+            self.queue.clear()
+            return
         if not left:
             return
         why = death(worker.process.returncode, worker.last_words())

@@ -2,6 +2,8 @@
 grade command (a line on the channel: ``begin N`` / ``done N``, N the student's place in the
 shard), and it writes the student's own pytest-json-report record beside their results.json.
 
+The channel's lines are ``VERB JSON`` (:func:`say`); ``engine/pool.py`` reads them.
+
 It must be registered after ``GradingPlugin`` (pluggy calls later plugins first): its
 ``pytest_runtest_logreport`` then runs after pytest-json-report's (registered at configure)
 has recorded the student's last stage, and before ``GradingPlugin`` writes results.json,
@@ -10,6 +12,7 @@ so a student with results.json always has their record. ``done`` is said after b
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import defaultdict
@@ -49,7 +52,7 @@ class Recorder:
         student = self._student_of.get(nodeid)
         if student is not None and student not in self._started:
             self._started[student] = time.time()
-            self._say(f"begin {self._place[student]}")
+            say(self.channel, "begin", self._place[student])
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         student = self._student_of.get(report.nodeid)
@@ -67,8 +70,10 @@ class Recorder:
         student = self._student_of.get(nodeid)
         if student is not None and self._left.get(student) == 0:
             self._left.pop(student)
-            self._say(f"done {self._place[student]}")
+            say(self.channel, "done", self._place[student])
 
-    def _say(self, line: str) -> None:
-        if self.channel is not None:
-            os.write(self.channel, f"{line}\n".encode())
+
+def say(channel: int | None, verb: str, value: object) -> None:
+    """One line on the channel to the grade command: ``VERB JSON`` (nothing without one)."""
+    if channel is not None:
+        os.write(channel, f"{verb} {json.dumps(value, default=str)}\n".encode())

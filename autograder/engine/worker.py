@@ -2,9 +2,12 @@
 shard of the submissions.
 
 Started by the grade command as ``python -m autograder.engine.worker`` with its job (JSON) on
-stdin, so the seed never shows on a command line. Writes each student's results.json and
-pytest-json-report record as soon as they are graded, and says where it is on the channel
-(the file descriptor ``job["channel"]``, see ``autograder/engine/recorder.py``).
+stdin, so the seed never shows on a command line. It proves its sandbox (``open_host``: the
+zygote and its canary) in a thread while it imports pytest, numpy and the grading engine,
+says on the channel (the file descriptor ``job["channel"]``) which tier it proved
+(``host {...}``) or why none may grade (``refused {...}``, then exit status 1), grades, and
+says where it is as it goes (``autograder/engine/recorder.py``). Each student's results.json
+and pytest-json-report record are written as soon as they are graded.
 """
 
 from __future__ import annotations
@@ -14,14 +17,12 @@ import json
 import os
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from autograder.core.config import load_assignment
-from autograder.core.errors import KitError
+from autograder.core.config import Assignment, load_assignment
+from autograder.core.errors import KitError, SandboxUnavailable
 from autograder.core.loader import Submission
-from autograder.engine.api import grade
-from autograder.engine.recorder import Recorder
-from autograder.sandbox import Limits
 
 PR_SET_PDEATHSIG = 1
 
@@ -30,21 +31,45 @@ def run(job: dict) -> int:
     """Grade ``job["submissions"]`` with the assignment's checks and the reference's oracle."""
     assignment = load_assignment(job["assignment"])
     submissions = [Submission(s, Path(p)) for s, p in job["submissions"]]
-    # AUTOGRADER_LIMITS (JSON, e.g. '{"call_seconds": 1}') overrides defaults; the job wins
-    limits = {**json.loads(os.environ.get("AUTOGRADER_LIMITS") or "{}"), **job.get("limits", {})}
-    out = Path(job["out"])
+    out, reference = Path(job["out"]), Path(job["reference"])
+    tier = job.get("sandbox", "auto")
     channel = job.get("channel")
     if channel is not None:
         os.set_inheritable(channel, False)  # the worker's alone, not its zygote's
+    with ThreadPoolExecutor(1) as opener:
+        opening = opener.submit(prove, assignment, reference, out, submissions, tier)
+        from autograder.engine.api import grade  # pytest and numpy, as the zygote starts
+        from autograder.engine.recorder import Recorder, say
+        from autograder.sandbox import Limits
+        try:
+            host = opening.result()
+        except SandboxUnavailable as err:
+            say(channel, "refused", {"error": str(err)})
+            return err.exit_status
+    say(channel, "host", host.host)
+    # AUTOGRADER_LIMITS (JSON, e.g. '{"call_seconds": 1}') overrides defaults; the job wins
+    limits = {**json.loads(os.environ.get("AUTOGRADER_LIMITS") or "{}"), **job.get("limits", {})}
     recorder = Recorder(submissions, out, channel)  # after the grading plugin: recorder.py
     try:
-        grade(assignment, submissions, reference=Path(job["reference"]), seed=int(job["seed"]),
-              sandbox=job.get("sandbox", "auto"), allow_process=job.get("sandbox") == "process",
-              limits=Limits(**limits), out=out, plugins=[recorder])
+        grade(assignment, submissions, reference=reference, seed=int(job["seed"]),
+              limits=Limits(**limits), out=out, plugins=[recorder], host=host)
     except KitError as err:  # before anyone was graded: the pool names the host's failure
         print(f"autograder: error: {err}", file=sys.stderr)
         return err.exit_status
+    finally:
+        host.close()
     return 0
+
+
+def prove(assignment: Assignment, reference: Path, out: Path, submissions: list[Submission],
+          tier: str):
+    """The sandbox the shard is graded in, proven by its canary (``sandbox.open_host``);
+    SandboxUnavailable when no tier may grade (*process only* only when asked by name)."""
+    from autograder.sandbox.host import open_host
+    from autograder.sandbox.policy import hidden_folders, secret_paths
+
+    return open_host(hidden_folders(reference, out, submissions), tier, tier == "process",
+                     secret_paths(assignment, reference, out))
 
 
 def die_with(parent: int) -> None:

@@ -3,9 +3,10 @@
 Built only from the students' ``results.json`` (so it repeats nothing they do not hold): the
 score histogram, each part's and each check's pass rate, the catalogued mistakes named in
 the feedback and how many students made each, and a table of students sortable by column.
-The plots are PNGs drawn with matplotlib's Agg canvas (no global backend is touched) and
-embedded as ``data:`` URLs; a few lines of inline JavaScript sort the table; nothing is
-loaded from anywhere else (a Content-Security-Policy says so to the browser too).
+The plots (for a class of two or more) are PNGs drawn with matplotlib's Agg canvas (no
+global backend is touched) and embedded as ``data:`` URLs; a few lines of inline JavaScript
+sort the table; nothing is loaded from anywhere else (a Content-Security-Policy says so to
+the browser too).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from autograder.formats.gradescope import read_all_students
 
 REPORT_NAME = "report.html"
 FULL = 1e-6  # a score this close to the maximum is full marks (sums of shares of points)
+PLOTTED = 2  # students from which the figures are drawn (one score is no distribution, and
+# matplotlib takes longer to import than the grading of one notebook)
 LOOKS_LIKE = re.compile(r"(?:This|Or it) looks like ")  # how the hidden oracles name a mistake
 
 
@@ -270,6 +273,8 @@ def _summary(all_results: dict[str, StudentResult], assignment: Assignment) -> s
     line = (f"{len(scores)} students · mean {_num(statistics.fmean(scores))} · median "
             f"{_num(statistics.median(scores))} of {total:g} points · full marks: {full} "
             f"({_pct(full, len(scores))})")
+    if len(scores) < PLOTTED:
+        return f'<p id="summary">{escape(line)}</p>'
     return (f'<p id="summary">{escape(line)}</p>\n<h2>Scores</h2>\n'
             f'<img id="histogram" alt="histogram of the scores" '
             f'src="{histogram_png(scores, total)}">')
@@ -281,9 +286,10 @@ def _parts(all_results: dict[str, StudentResult], assignment: Assignment) -> str
         f"<tr><td>{escape(part)}</td>{_td(assignment.points[part])}"
         f"{_td(s.full / s.of, _pct(s.full, s.of))}{_td(s.mean)}</tr>\n"
         for part, s in stats.items())
-    return ("<h2>Parts</h2>\n"
-            f'<img id="parts" alt="pass rate per part" src="{parts_png(stats)}">\n'
-            '<table id="part-table" class="sortable">\n<thead><tr>'
+    plot = (f'<img id="parts" alt="pass rate per part" src="{parts_png(stats)}">\n'
+            if len(all_results) >= PLOTTED else "")
+    return ("<h2>Parts</h2>\n" + plot
+            + '<table id="part-table" class="sortable">\n<thead><tr>'
             + _th("part", "part", False) + _th("points", "points", True)
             + _th("students with all points", "full", True) + _th("mean points", "mean", True)
             + f"</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>")
