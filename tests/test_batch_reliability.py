@@ -1,6 +1,6 @@
-"""A batch of 200 survives a SIGKILL of the grader, and grading is deterministic.
+"""A batch of 210 survives a SIGKILL of the grader, and grading is deterministic.
 
-The same command is run three times on 200 small .py submissions of the engine's own test
+The same command is run three times on 210 small .py submissions of the engine's own test
 assignment (``tests/toy.py``: right, wrong, partial, in place, a broken cell, a syntax
 error): once to the end; once killed with
 SIGKILL when about a third is graded, then again to the end. Oracles: the uninterrupted
@@ -31,13 +31,13 @@ from test_adversarial import (
 )
 from toy import SCORES, write_kinds, write_toy
 
-COUNT = 200
+COUNT = 210  # two workers of 105: each grades in two pytest sessions (worker.SESSION = 100)
 SEED = 4242
 
 
 @pytest.fixture(scope="module")
 def submissions(tmp_path_factory) -> Path:
-    """200 submissions of every kind in turn, beside the toy assignment (``../assignments``)."""
+    """COUNT submissions of every kind in turn, beside the toy assignment (``../assignments``)."""
     root = tmp_path_factory.mktemp("batch")
     write_toy(root)
     folder = root / "submissions"

@@ -16,7 +16,8 @@ Two oracles run the same suite: ``hidden`` (the hidden folder's ``oracle.py``, t
 its ``grading.toml``) and ``public`` (the assignment's, e.g. the lecture's formulas and
 numerical derivatives, on fresh random cases every run). What goes wrong raises a
 :class:`~autograder.core.errors.KitError`: ``SandboxUnavailable``, ``ChecksError`` (the suite
-does not load), ``DeadlinePassed``, ``Misuse``.
+does not load), ``DeadlinePassed``, ``Misuse``; a SIGINT raises KeyboardInterrupt once pytest has
+closed what the run opened.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
             code = pytest.main(args, plugins=[*selected, plugin, *plugins])
     if passed():
         raise DeadlinePassed(f"grading did not finish in {deadline:g} s")
+    if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C (SIGINT): pytest closed what was open
+        raise KeyboardInterrupt
     if plugin.error is not None:
         raise plugin.error
     if plugin.not_collected:
@@ -112,12 +115,18 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
                    if s.student in plugin.graded}, host)
 
 
+UNUSED_PLUGINS = (  # pytest's own plugins a grading run has no use for: each costs per check
+    "cacheprovider", "logging", "unraisableexception", "threadexception", "pastebin",
+    "junitxml", "doctest", "stepwise", "setuponly", "setupplan")
+
+
 def pytest_args(checks: str, rootdir: str, report: str,
                 omit: tuple[str, ...] = ("collectors", "log")) -> list[str]:
     """A quiet pytest run of ``checks`` with no ini file, recorded by pytest-json-report
     (less the ``omit`` fields) into the file ``report`` (``none``: kept in memory only)."""
     return [
-        checks, "-qq", "-rN", "--tb=no", "--assert=plain", "-p", "no:cacheprovider",
+        checks, "-qq", "-rN", "--tb=no", "--assert=plain",
+        *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
         "-p", "pytest_jsonreport.plugin", "-c", os.devnull, "--rootdir", rootdir,
         "-W", "ignore", "--json-report", f"--json-report-file={report}",
         "--json-report-omit", *omit,

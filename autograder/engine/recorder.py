@@ -27,9 +27,11 @@ from autograder.engine.records import student_record, write_student_record
 class Recorder:
     """Tells the grade command where a worker is, and keeps each student's record."""
 
-    def __init__(self, submissions: list[Submission], out: Path, channel: int | None) -> None:
+    def __init__(self, submissions: list[Submission], out: Path, channel: int | None,
+                 first: int = 0) -> None:
+        """``submissions``: this session's, from place ``first`` of the worker's shard."""
         self.out, self.channel = out, channel
-        self._place = {s.student: i for i, s in enumerate(submissions)}
+        self._place = {s.student: first + i for i, s in enumerate(submissions)}
         self._items: dict[str, list[str]] = defaultdict(list)  # student -> node ids
         self._left: dict[str, int] = {}
         self._started: dict[str, float] = {}

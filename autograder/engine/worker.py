@@ -6,7 +6,9 @@ stdin, so the seed never shows on a command line. It proves its sandbox (``open_
 zygote and its canary) in a thread while it imports pytest, numpy and the grading engine,
 says on the channel (the file descriptor ``job["channel"]``) which tier it proved
 (``host {...}``) or why none may grade (``refused {...}``, then exit status 1), grades, and
-says where it is as it goes (``autograder/engine/recorder.py``). Each student's results.json
+says where it is as it goes (``autograder/engine/recorder.py``). It grades its shard
+``SESSION`` students per pytest session, all in the one proven sandbox host, so that what
+pytest and the plugins keep per check does not grow with the class. Each student's results.json
 and pytest-json-report record are written as soon as they are graded.
 """
 
@@ -25,6 +27,7 @@ from autograder.core.errors import KitError, SandboxUnavailable
 from autograder.core.loader import Submission
 
 PR_SET_PDEATHSIG = 1
+SESSION = 100  # students graded in one pytest session (each session costs about 0.1 s)
 
 
 def run(job: dict) -> int:
@@ -49,13 +52,17 @@ def run(job: dict) -> int:
     say(channel, "host", host.host)
     # AUTOGRADER_LIMITS (JSON, e.g. '{"call_seconds": 1}') overrides defaults; the job wins
     limits = {**json.loads(os.environ.get("AUTOGRADER_LIMITS") or "{}"), **job.get("limits", {})}
-    recorder = Recorder(submissions, out, channel)  # after the grading plugin: recorder.py
     try:
-        grade(assignment, submissions, reference=reference, seed=int(job["seed"]),
-              limits=Limits(**limits), out=out, plugins=[recorder], host=host)
+        for first in range(0, len(submissions), SESSION):  # memory bounded by SESSION, not N
+            chunk = submissions[first:first + SESSION]
+            recorder = Recorder(chunk, out, channel, first)  # after the grading plugin
+            grade(assignment, chunk, reference=reference, seed=int(job["seed"]),
+                  limits=Limits(**limits), out=out, plugins=[recorder], host=host)
     except KitError as err:  # before anyone was graded: the pool names the host's failure
         print(f"autograder: error: {err}", file=sys.stderr)
         return err.exit_status
+    except KeyboardInterrupt:  # the pool stops the workers: no next session
+        return 128 + signal.SIGINT
     finally:
         host.close()
     return 0
