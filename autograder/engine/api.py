@@ -57,7 +57,8 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
           reference: Path | None = None, seed: int | None = None,
           parts: Sequence[str] | None = None, sandbox: str | None = None,
           allow_process: bool = False, limits: Limits | None = None, out: Path | None = None,
-          deadline: float | None = None, plugins: Sequence[object] = ()) -> Graded:
+          deadline: float | None = None, plugins: Sequence[object] = (),
+          integrity: bool = False) -> Graded:
     """Grade ``submissions`` with ``assignment``'s checks of ``parts`` (default: all).
 
     ``reference``: the hidden folder (default: the assignment's); the hidden oracle is its
@@ -67,7 +68,8 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
     ``allow_process``). ``out``: where each student's results.json and feedback.md go
     (default: a temporary folder). ``deadline``: seconds; past it the run stops and
     ``DeadlinePassed`` is raised. ``plugins``: more pytest plugins, registered after the
-    grading plugin.
+    grading plugin. ``integrity`` (hidden oracle): also write each student's instructor-only
+    ``integrity.json`` (``engine/probes.py``).
     """
     if oracle not in ORACLES:
         raise ValueError(f"oracle must be one of {', '.join(ORACLES)}, not {oracle!r}")
@@ -89,7 +91,8 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
         if out is None:
             out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autograder-")))
         plugin = GradingPlugin(assignment, submissions, Path(out), seed, limits or Limits(),
-                               reference, oracle_file, sandbox, allow_process)
+                               reference, oracle_file, sandbox, allow_process,
+                               integrity and oracle == "hidden")
         selected = [SelectParts(chosen)] if parts is not None else []
         args = pytest_args(str(assignment.checks), str(assignment.folder), "none")
         with _no_autoload(), _alarm(deadline) as passed:

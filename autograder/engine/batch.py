@@ -54,6 +54,7 @@ class Batch:
     limits: Limits | None = None  # None: the defaults of Limits
     sandbox: str = "auto"  # the tier the workers use (the CLI proves one first)
     host: dict | None = None  # what the CLI's probe found, for report.json
+    integrity: bool = False  # also each student's integrity.json (engine/probes.py)
 
 
 def pending(batch: Batch) -> list[Submission]:
@@ -139,6 +140,7 @@ def _start(batch: Batch, shard: list[Submission], channel: int, output: int, tmp
         "parent": os.getpid(),
         "sandbox": batch.sandbox,
         "channel": channel,
+        "integrity": batch.integrity,
     }
     worker = subprocess.Popen([sys.executable, "-m", "autograder.engine.worker"],
                               stdin=subprocess.PIPE, stdout=output, stderr=output,

@@ -40,7 +40,8 @@ def run(job: dict) -> int:
     try:
         grade(assignment, submissions, reference=Path(job["reference"]), seed=int(job["seed"]),
               sandbox=job.get("sandbox", "auto"), allow_process=job.get("sandbox") == "process",
-              limits=Limits(**limits), out=out, plugins=[recorder])
+              limits=Limits(**limits), out=out, plugins=[recorder],
+              integrity=bool(job.get("integrity", False)))
     except KitError as err:  # before anyone was graded: the pool names the host's failure
         print(f"autograder: error: {err}", file=sys.stderr)
         return err.exit_status
