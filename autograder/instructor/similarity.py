@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import io
 import itertools
+import json
 from pathlib import Path
 
 from autograder.core.config import Assignment
@@ -46,12 +47,11 @@ def solution_code(cells: list[str]) -> str:
 def boilerplate_code(assignment: Assignment, reference: Path | None = None) -> str:
     """What the assignment dictates: the starter notebook's code cells, the reference
     solution (``reference``: its file, default the assignment's) and the public oracle."""
-    import nbformat
-
     texts = []
-    if assignment.notebook.is_file():
-        notebook = nbformat.read(assignment.notebook, as_version=4)
-        texts += [c.source for c in notebook.cells if c.cell_type == "code"]
+    if assignment.notebook.is_file():  # the kit's own notebook (nbformat 4), read as JSON:
+        notebook = json.loads(assignment.notebook.read_text(encoding="utf-8"))  # no schema
+        texts += ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                  for c in notebook["cells"] if c["cell_type"] == "code"]
     for path in (reference or assignment.reference, assignment.oracle):
         if path.is_file():
             texts.append(path.read_text(encoding="utf-8"))
@@ -60,7 +60,8 @@ def boilerplate_code(assignment: Assignment, reference: Path | None = None) -> s
 
 def similarities(codes: dict[str, str], boilerplate: str) -> dict[tuple[str, str], float]:
     """For every pair of students (names in sorted order) with enough code of their own:
-    the share of the smaller's own fingerprinted code found in the other's (0 to 1)."""
+    the smaller of the two shares of each one's own code (fingerprinted, boilerplate left
+    out) that is found in the other's, 0 to 1: both must hold much of the other's code."""
     import numpy as np
     from copydetect import CodeFingerprint, compare_files  # the integrity extra
 
