@@ -221,11 +221,12 @@ class GradingPlugin:
         """The instructor's integrity record (``engine/probes.py``): the fixed probe cases,
         from the seed alone, answered by the student's child; a failure here costs the
         student nothing (no record, and the trace on stderr)."""
+        cells = self._cells.pop(student)
         try:
             code = SandboxedCode(student, sandbox, "no child")
             rng = np.random.default_rng([self.seed, zlib.crc32(b"integrity probes")])
             probes = probe_answers(code, self.oracle, self.assignment.tolerance, rng)
-            write_integrity(self.out / student, probes, self._cells.pop(student))
+            write_integrity(self.out / student, probes, cells)
         except Exception:  # noqa: BLE001 - the instructor's signal only, never a grade
             print(f"integrity record of {student!r} failed:\n{traceback.format_exc()}",
                   file=sys.stderr)
