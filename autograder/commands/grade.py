@@ -117,7 +117,7 @@ def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignm
               file=sys.stderr)
     seed = args.seed if args.seed is not None else default_seed(reference)
     batch = Batch(assignment, reference, submissions, out, seed, args.jobs, args.regrade,
-                  sandbox=tier)
+                  sandbox=tier, integrity=not args.no_integrity)
     lines = None if console.is_terminal else LineProgress()
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
@@ -138,7 +138,7 @@ def _grade_owned(args: argparse.Namespace, console: Console, assignment: Assignm
         _warn_open_submissions(submissions)
     from autograder.instructor.class_report import write_class_report  # a release never gets here
 
-    write_class_report(out, assignment)  # every run, also one stopped by a signal
+    write_class_report(out, assignment, not args.no_integrity, reference)  # every run too
     _print_table(console, assignment, out, [s.student for s in submissions],
                  len(outcome.graded))
     console.print(f"Sandbox: {describe_tier(outcome.host)}." if outcome.host is not None

@@ -85,6 +85,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     grade.add_argument("--nbgrader-db", metavar="GRADEBOOK", default=None,
                        help="PATH is an nbgrader course's submitted/ folder: also write the "
                             "scores into its gradebook.db (needs the nbgrader extra)")
+    grade.add_argument("--no-integrity", action="store_true",
+                       help="no integrity signals: no probe cases, no 'Pairs worth a look' in "
+                            "report.html, no DIR/similarity.csv (docs/integrity.md)")
     grade.set_defaults(func=cmd_grade)
     doctor = sub.add_parser("doctor", help="show which sandbox tier this host offers")
     doctor.add_argument("--sandbox", choices=SANDBOX_CHOICES, default=None,

@@ -84,7 +84,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     # what the assignment provides
-    "Oracle", "MakeOracle",
+    "Oracle", "MakeOracle", "Probe",
     # what the engine gives the checks
     "StudentCode", "Grading", "Answer", "Assignment",
     # judging, in the grader
@@ -114,6 +114,21 @@ class Oracle(Protocol):
     """
 
     hidden: bool
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A fixed hidden question for the instructor's integrity signals (``autograder grade``
+    only): ``fn`` called on each ``args`` of ``cases`` (one round trip), and the
+    ``quantities`` judged, each ``(key, quantity)`` as the checks name them (key None: the
+    value itself). A hidden oracle that has ``probes(rng)`` gives these, drawn from ``rng``
+    (the same for every student); it answers ``fn`` itself and names a catalogued mistake
+    with ``name_mistake(fn, args, quantity, value, expected)``."""
+
+    fn: str
+    cases: list[tuple]
+    names: tuple[str, ...]
+    quantities: tuple[tuple[str | None, str], ...]
 
 
 class MakeOracle(Protocol):

@@ -53,6 +53,7 @@ class Batch:
     regrade: bool = False
     limits: Limits | None = None  # None: the defaults of Limits
     sandbox: str = "auto"  # the tier asked for; each worker proves one (the first: the run's)
+    integrity: bool = False  # also each student's integrity.json (engine/probes.py)
 
 
 def pending(batch: Batch) -> list[Submission]:
@@ -142,6 +143,7 @@ def _start(batch: Batch, shard: list[Submission], channel: int, output: int, tmp
         "parent": os.getpid(),
         "sandbox": host["tier"] if host else batch.sandbox,
         "channel": channel,
+        "integrity": batch.integrity,
     }
     worker = subprocess.Popen([sys.executable, "-m", "autograder.engine.worker"],
                               stdin=subprocess.PIPE, stdout=output, stderr=output,

@@ -43,6 +43,7 @@ from autograder.core.loader import Submission, SubmissionError, read_cells, read
 from autograder.core.modules import load_module, prefer_folders
 from autograder.core.results import GRADER_FAILED, StudentResult, from_pytest, grader_failure
 from autograder.core.shares import shares
+from autograder.engine.probes import probe_answers, write_integrity
 from autograder.formats.gradescope import write_results
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.host import SandboxUnavailable, open_host
@@ -91,12 +92,14 @@ class GradingPlugin:
     def __init__(self, assignment: Assignment, submissions: list[Submission], out: Path,
                  seed: int, limits: Limits, reference: Path, oracle: Path,
                  sandbox: str | None = "auto", allow_process: bool = False,
-                 host: Zygote | ProcessHost | None = None) -> None:
+                 host: Zygote | ProcessHost | None = None, integrity: bool = False) -> None:
         self.assignment, self.submissions, self.out = assignment, submissions, out
         self.reference, self.oracle_file = reference, oracle
         self.oracle = None
         self.seed, self.limits = seed, limits
         self.sandbox, self.allow_process = sandbox, allow_process
+        self.integrity = integrity  # probe each student, keep their cells: engine/probes.py
+        self._cells: dict[str, list[str]] = {}  # each student's own cells, for integrity.json
         self.zygote = host  # a proven host of children: sandbox.Zygote or ProcessHost
         self._owns_host = host is None  # opened (and closed) here, else the caller's
         self._student_of: dict[str, str] = {}
@@ -201,6 +204,8 @@ class GradingPlugin:
         """Write the student's results once every process of their submission is gone; if
         the grader failed on them, their 0 and the trace."""
         sandbox = self._sandboxes.pop(student, None)
+        if self.integrity and student in self._cells:
+            self._record_integrity(student, sandbox)
         if sandbox is not None:
             sandbox.close()
         tests, notes = self._tests.pop(student, []), self._notes.pop(student, [])
@@ -216,6 +221,20 @@ class GradingPlugin:
         result = grader_failure(student, trace)
         write_results(self.out / student, result, self.assignment)
         self.graded[student] = result
+
+    def _record_integrity(self, student: str, sandbox: Sandbox | None) -> None:
+        """The instructor's integrity record (``engine/probes.py``): the fixed probe cases,
+        from the seed alone, answered by the student's child; a failure here costs the
+        student nothing (no record, and the trace on stderr)."""
+        cells = self._cells.pop(student)
+        try:
+            code = SandboxedCode(student, sandbox, "no child")
+            rng = np.random.default_rng([self.seed, zlib.crc32(b"integrity probes")])
+            probes = probe_answers(code, self.oracle, self.assignment.tolerance, rng)
+            write_integrity(self.out / student, probes, cells)
+        except Exception:  # noqa: BLE001 - the instructor's signal only, never a grade
+            print(f"integrity record of {student!r} failed:\n{traceback.format_exc()}",
+                  file=sys.stderr)
 
     # -- fixtures
 
@@ -238,6 +257,8 @@ class GradingPlugin:
             return SandboxedCode(sub.student, None, f"the submission could not be read: {err}")
         files = list(self.assignment.support_paths)
         own = len(cells)
+        if self.integrity:
+            self._cells[sub.student] = list(cells)
         driver = self.assignment.driver
         if driver is not None:  # the assignment's code that turns objects into numbers
             cells.append(driver.read_text(encoding="utf-8"))

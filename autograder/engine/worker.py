@@ -57,7 +57,8 @@ def run(job: dict) -> int:
             chunk = submissions[first:first + SESSION]
             recorder = Recorder(chunk, out, channel, first)  # after the grading plugin
             grade(assignment, chunk, reference=reference, seed=int(job["seed"]),
-                  limits=Limits(**limits), out=out, plugins=[recorder], host=host)
+                  limits=Limits(**limits), out=out, plugins=[recorder], host=host,
+                  integrity=bool(job.get("integrity", False)))
     except KitError as err:  # before anyone was graded: the pool names the host's failure
         print(f"autograder: error: {err}", file=sys.stderr)
         return err.exit_status

@@ -7,6 +7,10 @@ The plots (for a class of two or more) are PNGs drawn with matplotlib's Agg canv
 global backend is touched) and embedded as ``data:`` URLs; a few lines of inline JavaScript
 sort the table; nothing is loaded from anywhere else (a Content-Security-Policy says so to
 the browser too).
+
+With integrity signals (the default; ``--no-integrity`` leaves them out) it also shows the
+pairs of students worth a look (``integrity.py``), from the instructor-only
+``integrity.json`` of each student, and writes ``similarity.csv`` beside it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment
 from autograder.core.results import StudentResult
 from autograder.formats.gradescope import read_all_students
+from autograder.instructor.integrity import SHARED, SIMILAR, Pair, Signals
 
 REPORT_NAME = "report.html"
 FULL = 1e-6  # a score this close to the maximum is full marks (sums of shares of points)
@@ -211,6 +216,9 @@ th[aria-sort=ascending]::after { content: " \\25B2"; }
 th[aria-sort=descending]::after { content: " \\25BC"; }
 tr.zero td { color: #a33; }
 img { max-width: 100%; }
+.side { display: flex; gap: 1em; } .side pre { flex: 1; overflow-x: auto; margin: .3em 0;
+  background: #f6f6f6; padding: .5em; font-size: 12px; max-height: 40em; }
+p.note { background: #fff8e0; padding: .5em .8em; border-left: 4px solid #d9a400; }
 """
 
 SORT_JS = """
@@ -252,8 +260,9 @@ def _td(value: float, text: str | None = None) -> str:
     return f'<td class="n" data-sort="{value!r}">{escape(text or _num(value))}</td>'
 
 
-def class_report(all_results: dict[str, StudentResult], assignment: Assignment) -> str:
-    """The whole page, every text HTML-escaped."""
+def class_report(all_results: dict[str, StudentResult], assignment: Assignment,
+                 signals: Signals | None = None) -> str:
+    """The whole page, every text HTML-escaped; ``signals``: the integrity section."""
     title = escape(f"{assignment.title}: class report")
     head = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
@@ -264,6 +273,7 @@ def class_report(all_results: dict[str, StudentResult], assignment: Assignment) 
     return head + "\n".join([
         _summary(all_results, assignment), _parts(all_results, assignment),
         _checks(all_results), _mistakes(all_results), _students(all_results, assignment),
+        *([_pairs(signals)] if signals is not None else []),
         f"<script>{SORT_JS}</script>", "</body>", "</html>", ""])
 
 
@@ -333,8 +343,60 @@ def _students(all_results: dict[str, StudentResult], assignment: Assignment) -> 
             + f"</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>")
 
 
-def write_class_report(out: Path, assignment: Assignment) -> Path:
-    """Write ``out/report.html`` atomically from every ``out/<student>/results.json``."""
+SIGNALS_NOTE = ("These are signals for a person to review, not verdicts: students who "
+                "work together as allowed, follow the same lecture closely, or make the same "
+                "slip independently can look alike. Read both solutions before drawing any "
+                "conclusion.")
+
+
+def _pairs(signals: Signals) -> str:
+    """'Pairs worth a look': both signals and the two solutions side by side."""
+    how = (f"A pair is listed when the two students share {SHARED} or more unexplained wrong "
+           f"answers on the fixed hidden probe cases (equal to 1e-12; right answers, "
+           f"catalogued mistakes and unwritten functions never count), or when their solution "
+           f"code is {SIMILAR:.0%} or more alike (copydetect, the starter code and the "
+           f"reference left out). Every pair is in similarity.csv.")
+    if not signals.compared:
+        how += (" The code was not compared: install the integrity extra "
+                "(pip install 'backprop-kit[integrity]') for copydetect.")
+    head = (f'<h2 id="integrity">Pairs worth a look</h2>\n<p class="note" id="signals-note">'
+            f'{escape(SIGNALS_NOTE)}</p>\n<p>{escape(how)}</p>')
+    flagged = signals.worth_a_look
+    if not flagged:
+        return head + '\n<p id="pairs">No pair.</p>'
+    rows = "".join(_pair_row(p, signals.code) for p in flagged)
+    return (head + '\n<table id="pairs" class="sortable">\n<thead><tr>'
+            + _th("student", "a", False) + _th("student", "b", False)
+            + _th("shared wrong answers", "shared", True)
+            + _th("code similarity", "similarity", True) + _th("side by side", "code", False)
+            + f"</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>")
+
+
+def _pair_row(pair: Pair, code: dict[str, str]) -> str:
+    similarity = pair.similarity if pair.similarity is not None else -1.0
+    shared = f"{len(pair.shared)}" + (f" ({', '.join(pair.shared)})" if pair.shared else "")
+    side = "".join(f"<pre>{escape(f'# {student}')}\n{escape(code.get(student, ''))}</pre>"
+                   for student in (pair.a, pair.b))
+    return (f"<tr><td>{escape(pair.a)}</td><td>{escape(pair.b)}</td>"
+            f"{_td(len(pair.shared), shared)}"
+            f"{_td(similarity, _pct(round(similarity * 100), 100) if similarity >= 0 else '–')}"
+            f"<td><details><summary>show</summary><div class=side>{side}</div></details></td>"
+            "</tr>\n")
+
+
+def write_class_report(out: Path, assignment: Assignment, integrity: bool = True,
+                       reference: Path | None = None) -> Path:
+    """Write ``out/report.html`` atomically from every ``out/<student>/results.json``; with
+    ``integrity``, its pairs worth a look and ``out/similarity.csv`` (``reference``: the
+    hidden folder, default the assignment's)."""
     path = out / REPORT_NAME
-    write_atomic(path, class_report(read_all_students(out), assignment))
+    signals = None
+    results = read_all_students(out)
+    if integrity and len(results) >= 2:  # a pair needs two
+        from autograder.instructor.integrity import class_signals, write_similarity_csv
+
+        solution = reference / assignment.reference.name if reference is not None else None
+        signals = class_signals(out, assignment, solution)
+        write_similarity_csv(out, signals)
+    write_atomic(path, class_report(results, assignment, signals))
     return path

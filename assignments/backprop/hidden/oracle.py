@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.contract import as_shape, load_module, matches
+from autograder.contract import Probe, as_shape, load_module, matches
 
 HERE = Path(__file__).resolve().parent
 
@@ -55,6 +55,32 @@ class ReferenceOracle:
                 if matches(value, candidate):
                     return f" This looks like {misconception.name} ({misconception.equation})."
         return ""
+
+
+    def probes(self, rng: np.random.Generator) -> list[Probe]:
+        """The integrity probes (``autograder/engine/probes.py``): every function once, on
+        two random networks (correct inputs from this oracle), one round trip each."""
+        from cases import random_network  # the checks' own generator (prefer_folders)
+
+        nets = [random_network(rng) for _ in range(2)]
+        caches = [self.forward(n["x"], n["params"]) for n in nets]
+        grads = [self.backward(n["y"], n["params"], c) for n, c in zip(nets, caches)]
+        zs = [(rng.normal(0.0, 3.0, 6),)]
+        keys = ("W2", "b2", "W3", "b3")
+        return [
+            Probe("sigmoid", zs, ("z",), ((None, "sigmoid"),)),
+            Probe("sigmoid_prime", zs, ("z",), ((None, "sigmoid_prime"),)),
+            Probe("forward", [(n["x"], n["params"]) for n in nets], ("x", "params"),
+                  tuple((k, k) for k in ("z2", "a2", "z3", "a3"))),
+            Probe("cost", [(c["a3"], n["y"]) for n, c in zip(nets, caches)], ("a3", "y"),
+                  ((None, "cost"),)),
+            Probe("backward", [(n["y"], n["params"], c) for n, c in zip(nets, caches)],
+                  ("y", "params", "cache"),
+                  tuple((k, k) for k in ("delta3", "delta2", "W3", "b3", "W2", "b2"))),
+            Probe("update", [(n["params"], {k: g[k] for k in keys}, n["lr"])
+                             for n, g in zip(nets, grads)], ("params", "grads", "lr"),
+                  tuple((k, f"new_{k}") for k in keys)),
+        ]
 
 
 def _as_columns(value):

@@ -1,0 +1,139 @@
+"""Integrity signals for the instructor: pairs of students worth a look.
+
+Two signals, from each student's ``integrity.json`` (``autograder/engine/probes.py``):
+
+- shared wrong answers: on the fixed hidden probe cases, the quantities where both students
+  gave the same unexplained wrong numbers (to 1e-12 relative). Right answers, catalogued
+  mistakes and stubs are common by nature and never count;
+- code similarity of their solutions (``similarity.py``, copydetect).
+
+A pair is worth a look with ``SHARED`` or more shared wrong answers, or a similarity of
+``SIMILAR`` or more. These are signals for a person to review, never verdicts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from autograder.core.atomic import write_atomic
+from autograder.core.config import Assignment
+from autograder.engine.probes import INTEGRITY_NAME, WRONG
+from autograder.formats.csv_cell import safe_row
+from autograder.formats.gradescope import RESULTS_NAME
+from autograder.instructor.similarity import boilerplate_code, similarities, solution_code
+
+CSV_NAME = "similarity.csv"
+SHARED = 2  # shared unexplained wrong answers that make a pair worth a look
+SIMILAR = 0.6  # code similarity that makes a pair worth a look
+AGREE = 1e-12  # relative: two wrong answers this close are the same answer
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two students and both signals (similarity None: not compared)."""
+
+    a: str
+    b: str
+    similarity: float | None
+    shared: tuple[str, ...]  # the probe quantities where both gave the same wrong answer
+
+    @property
+    def worth_a_look(self) -> bool:
+        return len(self.shared) >= SHARED or (self.similarity or 0.0) >= SIMILAR
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The class's pairs (every pair with any signal, most alike first), each student's
+    solution code, and whether the code could be compared at all."""
+
+    pairs: list[Pair]
+    code: dict[str, str]
+    compared: bool
+
+    @property
+    def worth_a_look(self) -> list[Pair]:
+        return [p for p in self.pairs if p.worth_a_look]
+
+
+def read_records(out: Path) -> dict[str, dict]:
+    """Every graded student's integrity record in ``out``, by student (unreadable: left out)."""
+    found = {}
+    for path in sorted(out.glob(f"*/{INTEGRITY_NAME}")):
+        if not (path.parent / RESULTS_NAME).is_file():
+            continue
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict):
+            found[path.parent.name] = record
+    return found
+
+
+def wrong_answers(record: dict) -> dict[str, np.ndarray]:
+    """A record's unexplained wrong answers: quantity -> its numbers."""
+    probes = record.get("probes")
+    found = {}
+    for quantity, answer in (probes.items() if isinstance(probes, dict) else ()):
+        if isinstance(answer, dict) and answer.get("status") == WRONG:
+            try:
+                found[quantity] = np.asarray(answer.get("values"), dtype=np.float64)
+            except (TypeError, ValueError):
+                continue
+    return found
+
+
+def shared_wrong_answers(records: dict[str, dict]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Pairs of students (sorted names) -> the quantities where their wrong answers agree."""
+    wrong = {student: wrong_answers(record) for student, record in records.items()}
+    found = {}
+    for a, b in itertools.combinations(sorted(wrong), 2):
+        same = tuple(q for q in wrong[a] if q in wrong[b] and _agree(wrong[a][q], wrong[b][q]))
+        if same:
+            found[a, b] = same
+    return found
+
+
+def _agree(x: np.ndarray, y: np.ndarray) -> bool:
+    return x.shape == y.shape and bool(np.all(np.abs(x - y) <= AGREE * np.maximum(
+        np.abs(x), np.abs(y))))
+
+
+def class_signals(out: Path, assignment: Assignment, reference: Path | None = None) -> Signals:
+    """Both signals over every student of ``out`` who has an integrity record."""
+    records = read_records(out)
+    code = {s: solution_code(r.get("cells") if isinstance(r.get("cells"), list) else [])
+            for s, r in records.items()}
+    shared = shared_wrong_answers(records)
+    try:
+        similar = similarities(code, boilerplate_code(assignment, reference))
+        compared = True
+    except ImportError:  # copydetect is the integrity extra: without it, one signal
+        similar, compared = {}, False
+    pairs = [Pair(a, b, similar.get((a, b)), shared.get((a, b), ()))
+             for a, b in sorted(set(similar) | set(shared))]
+    pairs.sort(key=lambda p: (-len(p.shared), -(p.similarity or 0.0), p.a, p.b))
+    return Signals(pairs, code, compared)
+
+
+def write_similarity_csv(out: Path, signals: Signals) -> Path:
+    """``out/similarity.csv``: every pair with any signal, for other tools."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student_a", "student_b", "similarity", "shared_wrong_answers",
+                     "quantities", "worth_a_look"])
+    for p in signals.pairs:
+        writer.writerow(safe_row([p.a, p.b, "" if p.similarity is None else
+                                  f"{p.similarity:.3f}", len(p.shared), "; ".join(p.shared),
+                                  int(p.worth_a_look)]))
+    path = out / CSV_NAME
+    write_atomic(path, buffer.getvalue())
+    return path
