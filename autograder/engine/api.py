@@ -38,6 +38,8 @@ from autograder.core.loader import Submission
 from autograder.core.results import StudentResult
 from autograder.engine.plugin import GradingPlugin
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.process import ProcessHost
+from autograder.sandbox.zygote import Zygote
 
 ORACLES = ("hidden", "public")
 SEED_ENV = "AUTOGRADER_SEED"
@@ -57,7 +59,8 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
           reference: Path | None = None, seed: int | None = None,
           parts: Sequence[str] | None = None, sandbox: str | None = None,
           allow_process: bool = False, limits: Limits | None = None, out: Path | None = None,
-          deadline: float | None = None, plugins: Sequence[object] = ()) -> Graded:
+          deadline: float | None = None, plugins: Sequence[object] = (),
+          host: Zygote | ProcessHost | None = None) -> Graded:
     """Grade ``submissions`` with ``assignment``'s checks of ``parts`` (default: all).
 
     ``reference``: the hidden folder (default: the assignment's); the hidden oracle is its
@@ -67,7 +70,9 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
     ``allow_process``). ``out``: where each student's results.json and feedback.md go
     (default: a temporary folder). ``deadline``: seconds; past it the run stops and
     ``DeadlinePassed`` is raised. ``plugins``: more pytest plugins, registered after the
-    grading plugin.
+    grading plugin. ``host``: a proven host of children (``sandbox.host.open_host``) that the
+    caller opened for ``submissions`` and closes (a warm checker's); by default one is opened
+    and closed for this run.
     """
     if oracle not in ORACLES:
         raise ValueError(f"oracle must be one of {', '.join(ORACLES)}, not {oracle!r}")
@@ -89,7 +94,7 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
         if out is None:
             out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autograder-")))
         plugin = GradingPlugin(assignment, submissions, Path(out), seed, limits or Limits(),
-                               reference, oracle_file, sandbox, allow_process)
+                               reference, oracle_file, sandbox, allow_process, host)
         selected = [SelectParts(chosen)] if parts is not None else []
         args = pytest_args(str(assignment.checks), str(assignment.folder), "none")
         with _no_autoload(), _alarm(deadline) as passed:

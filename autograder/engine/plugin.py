@@ -44,9 +44,10 @@ from autograder.core.modules import load_module, prefer_folders
 from autograder.core.results import GRADER_FAILED, StudentResult, from_pytest, grader_failure
 from autograder.core.shares import shares
 from autograder.formats.gradescope import write_results
-from autograder.sandbox import Limits, Sandbox
+from autograder.sandbox import Limits, Sandbox, Zygote
 from autograder.sandbox.host import SandboxUnavailable, open_host
 from autograder.sandbox.policy import hidden_folders, secret_paths
+from autograder.sandbox.process import ProcessHost
 from autograder.sandbox.proxy import Answer
 
 
@@ -88,13 +89,15 @@ class GradingPlugin:
 
     def __init__(self, assignment: Assignment, submissions: list[Submission], out: Path,
                  seed: int, limits: Limits, reference: Path, oracle: Path,
-                 sandbox: str | None = "auto", allow_process: bool = False) -> None:
+                 sandbox: str | None = "auto", allow_process: bool = False,
+                 host: Zygote | ProcessHost | None = None) -> None:
         self.assignment, self.submissions, self.out = assignment, submissions, out
         self.reference, self.oracle_file = reference, oracle
         self.oracle = None
         self.seed, self.limits = seed, limits
         self.sandbox, self.allow_process = sandbox, allow_process
-        self.zygote = None  # a proven host of children: sandbox.Zygote or ProcessHost
+        self.zygote = host  # a proven host of children: sandbox.Zygote or ProcessHost
+        self._own_host = host is None  # opened (and closed) by this run, or the caller's
         self._student_of: dict[str, str] = {}
         self._left: dict[str, int] = defaultdict(int)
         self._tests: dict[str, list[dict]] = defaultdict(list)
@@ -118,6 +121,8 @@ class GradingPlugin:
                                      f"{type(self.oracle).__name__}, which has no `hidden` "
                                      "(an Oracle of autograder/contract)")
             raise pytest.UsageError(str(self.error))
+        if not self._own_host:
+            return
         try:
             self.zygote = open_host(hidden_folders(self.reference, self.out, self.submissions),
                                     self.sandbox, self.allow_process,
@@ -127,7 +132,7 @@ class GradingPlugin:
             raise pytest.UsageError(f"the sandbox cannot start: {err}") from None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        if self.zygote is not None:
+        if self.zygote is not None and self._own_host:
             self.zygote.close()
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
