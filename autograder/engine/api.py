@@ -130,6 +130,7 @@ def pytest_args(checks: str, rootdir: str, report: str,
     (less the ``omit`` fields) into the file ``report`` (``none``: kept in memory only)."""
     return [
         checks, "-qq", "-rN", "--tb=no", "--assert=plain", "-p", "no:cacheprovider",
+        "-p", "no:unraisableexception",  # its gc.collect() per run: a warm worker's heap
         "-p", "pytest_jsonreport.plugin", "-c", os.devnull, "--rootdir", rootdir,
         "-W", "ignore", "--json-report", f"--json-report-file={report}",
         "--json-report-omit", *omit,
