@@ -94,6 +94,16 @@ def fixed_cost(out: str) -> None:
         positive(rf"^autograder {name}: median {NUMBER} ms; ratio {NUMBER} \(target", out)
 
 
+def check_latency(out: str) -> None:
+    positive(rf'^kit: first call {NUMBER} ms; warm check\("backward"\) {NUMBER} ms; '
+             rf'warm check\(\) {NUMBER} ms', out)
+    if "\nOtter" in out:  # only where Otter's environment was already made
+        positive(rf"^first call: kit / Otter [\d.]+ ratio {NUMBER}", out)
+        positive(rf'^warm check\("backward"\): kit / Otter [\d.]+ ratio {NUMBER}', out)
+    else:
+        assert "no other contender measured" in out, out
+
+
 def any_benchmark(out: str) -> None:
     positive(rf"ratio[^\n\d]*{NUMBER}", out)
 
@@ -101,6 +111,7 @@ def any_benchmark(out: str) -> None:
 FIGURES: dict[str, Callable[[str], None]] = {
     "throughput": throughput, "spawn": spawn, "tiers": tiers,
     "classroom_steps": classroom_steps, "vs_nbgrader": vs_nbgrader, "fixed_cost": fixed_cost,
+    "check_latency": check_latency,
 }
 
 

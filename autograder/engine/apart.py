@@ -29,7 +29,6 @@ from autograder.core.errors import (
 )
 from autograder.core.loader import Submission
 from autograder.core.results import StudentResult
-from autograder.engine.api import grade
 
 WORKER_SECONDS = 600
 ERRORS = {cls.__name__: cls for cls in (ChecksError, ConfigError, DeadlinePassed, KitError,
@@ -43,18 +42,13 @@ def grade_apart(assignment: Assignment, submissions: list[Submission], *, oracle
     """:func:`autograder.engine.api.grade` in a worker process: each student's result."""
     with tempfile.TemporaryDirectory(prefix="autograder-apart-") as tmp:
         answer = Path(tmp) / "answer.json"
-        job = {"assignment": str(assignment.folder), "oracle": oracle,
-               "reference": None if reference is None else str(reference), "seed": seed,
-               "parts": parts, "sandbox": sandbox, "allow_process": allow_process,
-               "submissions": [(s.student, str(Path(s.path).resolve())) for s in submissions],
+        job = {**job_of(assignment, submissions, oracle=oracle, reference=reference,
+                        seed=seed, parts=parts, sandbox=sandbox, allow_process=allow_process),
                "answer": str(answer)}
-        engine = str(PACKAGE.parent)  # this autograder, in the worker too
-        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-               "PYTHONPATH": os.pathsep.join([engine, os.environ.get("PYTHONPATH", "")])}
         try:
             done = subprocess.run([sys.executable, "-m", "autograder.engine.apart"],
                                   input=json.dumps(job).encode(), stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, cwd=tmp, env=env,
+                                  stderr=subprocess.PIPE, cwd=tmp, env=worker_env(),
                                   timeout=WORKER_SECONDS)
         except subprocess.TimeoutExpired:
             raise DeadlinePassed(f"the checks took longer than {WORKER_SECONDS} s") from None
@@ -63,6 +57,52 @@ def grade_apart(assignment: Assignment, submissions: list[Submission], *, oracle
             raise ChecksError(f"the checks could not run (exit {done.returncode}): "
                               + (" / ".join(words) or "no output"))
         reply = json.loads(answer.read_text(encoding="utf-8"))
+    return results_of(reply)
+
+
+def job_of(assignment: Assignment, submissions: list[Submission], *, oracle: str,
+           reference: Path | None, seed: int | None, parts: list[str] | None,
+           sandbox: str | None, allow_process: bool) -> dict:
+    """A grading job as plain data, for a worker process."""
+    return {"assignment": str(assignment.folder), "oracle": oracle,
+            "reference": None if reference is None else str(reference), "seed": seed,
+            "parts": parts, "sandbox": sandbox, "allow_process": allow_process,
+            "submissions": [(s.student, str(Path(s.path).resolve())) for s in submissions]}
+
+
+def worker_env() -> dict[str, str]:
+    """A grading worker's environment: this autograder first on its path, no pytest plugin
+    that happens to be installed."""
+    engine = str(PACKAGE.parent)  # this autograder, in the worker too
+    return {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "PYTHONPATH": os.pathsep.join([engine, os.environ.get("PYTHONPATH", "")])}
+
+
+def answer_job(job: dict, **more: object) -> dict:
+    """A job graded by the one grading API (``more``: its other arguments, e.g. a warm
+    host): each student's result as plain data, or the error's type and message."""
+    from autograder.engine.api import grade  # pytest and numpy: in the worker only
+
+    try:
+        graded = grade(load_assignment(job["assignment"]),
+                       [Submission(s, Path(p)) for s, p in job["submissions"]],
+                       oracle=job["oracle"], reference=job["reference"], seed=job["seed"],
+                       parts=job["parts"], sandbox=job["sandbox"],
+                       allow_process=job["allow_process"], **more)
+        return {"results": {s: r.as_dict() for s, r in graded.results.items()}}
+    except KitError as err:
+        return error_reply(err)
+
+
+def error_reply(err: BaseException) -> dict:
+    """An error as a worker answers it: its kit type (else ChecksError) and message."""
+    kind = next((c.__name__ for c in type(err).__mro__ if c.__name__ in ERRORS),
+                ChecksError.__name__)
+    return {"error": {"type": kind, "message": str(err)}}
+
+
+def results_of(reply: dict) -> dict[str, StudentResult]:
+    """Each student's result from a worker's answer, or its error raised again as its type."""
     if "error" in reply:
         raise ERRORS.get(reply["error"]["type"], KitError)(reply["error"]["message"])
     return {student: StudentResult.from_dict(data) for student, data in reply["results"].items()}
@@ -70,17 +110,7 @@ def grade_apart(assignment: Assignment, submissions: list[Submission], *, oracle
 
 def main() -> None:
     job = json.load(sys.stdin)
-    try:
-        graded = grade(load_assignment(job["assignment"]),
-                       [Submission(s, Path(p)) for s, p in job["submissions"]],
-                       oracle=job["oracle"], reference=job["reference"], seed=job["seed"],
-                       parts=job["parts"], sandbox=job["sandbox"],
-                       allow_process=job["allow_process"])
-        reply = {"results": {s: r.as_dict() for s, r in graded.results.items()}}
-    except KitError as err:
-        kind = next(c for c in type(err).__mro__ if c.__name__ in ERRORS).__name__
-        reply = {"error": {"type": kind, "message": str(err)}}
-    write_atomic(Path(job["answer"]), json.dumps(reply))
+    write_atomic(Path(job["answer"]), json.dumps(answer_job(job)))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from autograder.core.errors import ChecksError
 from autograder.core.loader import Submission
 from autograder.core.results import CheckResult, StudentResult
 from autograder.engine.apart import grade_apart
+from autograder.engine.warm import grade_warm
 from autograder.sandbox.host import asked_tier
 
 # ------------------------------------------------------------------ where things are
@@ -66,17 +67,20 @@ def resolve(notebook: Path | str | None = None, assignment: Path | str | None = 
 
 def run_public_checks(assignment: Assignment, submissions: list[Submission],
                       parts: list[str] | None = None,
-                      sandbox: str | None = None) -> dict[str, list[CheckResult]]:
+                      sandbox: str | None = None,
+                      warm: bool = False) -> dict[str, list[CheckResult]]:
     """Run the public checks of ``parts`` (default: all) on each submission, in one worker.
 
     Returns each student's results in the order of the config's parts, then the file's.
     ChecksError when the checks could not run (a broken ``checks.py``, say), and
     SandboxUnavailable when no tier runs a child. ``sandbox``: the tier (default:
     $AUTOGRADER_SANDBOX, else the strongest the host offers, *process only* included: it is
-    the student's own machine).
+    the student's own machine). ``warm``: in this process's warm worker (``engine/warm.py``:
+    a notebook kernel's), else in a worker of this call's own.
     """
-    graded = grade_apart(assignment, submissions, oracle="public", parts=parts,
-                         sandbox=asked_tier(sandbox), allow_process=True)
+    apart = grade_warm if warm else grade_apart
+    graded = apart(assignment, submissions, oracle="public", parts=parts,
+                   sandbox=asked_tier(sandbox), allow_process=True)
     if not any(r.checks for r in graded.values()) and parts != []:
         raise ChecksError(f"the public checks ran no check (see {assignment.checks.name})")
     return {s.student: list(graded.get(s.student, StudentResult(s.student))
@@ -84,7 +88,7 @@ def run_public_checks(assignment: Assignment, submissions: list[Submission],
 
 
 def check_notebook(assignment: Assignment, notebook: Path, parts: list[str] | None = None,
-                   sandbox: str | None = None) -> list[CheckResult]:
-    """The public checks of ``parts`` on one notebook."""
+                   sandbox: str | None = None, warm: bool = False) -> list[CheckResult]:
+    """The public checks of ``parts`` on one notebook (``warm``: see run_public_checks)."""
     return run_public_checks(assignment, [Submission("notebook", Path(notebook))], parts,
-                             sandbox)["notebook"]
+                             sandbox, warm)["notebook"]

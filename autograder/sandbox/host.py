@@ -22,7 +22,6 @@ from pathlib import Path
 from autograder.core.errors import Misuse, SandboxUnavailable
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.process import ProcessHost
-from autograder.sandbox.proxy import Sandbox
 from autograder.sandbox.zygote import Zygote
 
 TIERS = ("namespaces", "unprivileged", "uid", "process")
@@ -182,6 +181,8 @@ def canary(host: Zygote | ProcessHost, secrets: list[Path] = ()) -> str:
     """Run the canary through ``host``: '' when it ran and, isolating, read none of a file
     the grader just wrote (private to the grader on the *uid* tier, whose guarantee is file
     modes; open to all on the others) and the ``secrets``."""
+    from autograder.sandbox.proxy import Sandbox  # numpy: imported while the zygote starts
+
     folder = Path(tempfile.mkdtemp(prefix="autograder-canary-"))
     private = host.tier == "uid"
     try:

@@ -4,14 +4,21 @@ The checks run on the notebook file (the same code GitHub Classroom and the grad
 never on the kernel's memory. So that a student is not misled by an unsaved edit, the
 functions defined in the kernel are compared with the saved file's, as code (``ast``,
 so comments and blank lines do not count), and any difference is reported: save first.
+
+In Colab the notebook is not a file on the runtime's disk: its current content is asked of
+the front end (``google.colab._message.blocking_request("get_ipynb")``) and checked, so no
+upload and no path are needed. In a kernel the checks run in this kernel's warm worker
+(``engine/warm.py``): started by the first call, reused by the next ones.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
+import json
 import os
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +38,11 @@ class Feedback:
     notebook: Path
     results: list[CheckResult]
     warnings: list[str] = field(default_factory=list)
+    source: str = "the saved file"  # what was checked: the file, or Colab's open notebook
 
     @property
     def title(self) -> str:
-        return f"Public checks of {self.notebook.name} (the saved file)"
+        return f"Public checks of {self.notebook.name} ({self.source})"
 
     @property
     def passed(self) -> bool:
@@ -58,17 +66,26 @@ def parts_named(assignment: Assignment, part: str | list[str] | None) -> list[st
 
 
 def run_check(part: str | list[str] | None = None, notebook: Path | str | None = None,
-              namespace: dict | None = None) -> Feedback:
-    """Run the public checks of ``part`` (default: all) on the saved notebook.
+              namespace: dict | None = None, warm: bool = False) -> Feedback:
+    """Run the public checks of ``part`` (default: all) on the saved notebook (in Colab,
+    with no ``notebook`` given: on the notebook open in Colab).
 
     ``namespace`` is the kernel's (``__main__``'s) globals, to tell an unsaved notebook.
-    ConfigError or ChecksError when the checks cannot run.
+    ``warm``: in this process's warm worker (a kernel's). ConfigError or ChecksError when
+    the checks cannot run.
     """
     assignment, path = resolve(notebook)
+    colab = colab_notebook() if notebook is None else None
+    if colab is not None:
+        path = write_snapshot(colab, assignment.notebook.name)
     if not path.is_file():
         raise ConfigError(f"{path}: no such notebook (give its path: check(part, 'my.ipynb'))")
-    results = check_notebook(assignment, path, parts_named(assignment, part))
+    results = check_notebook(assignment, path, parts_named(assignment, part), warm=warm)
     warnings = []
+    if colab is not None:
+        if namespace is not None:
+            warnings += unsaved_warnings(path, namespace, COLAB)
+        return Feedback(assignment, path, results, warnings, "the notebook open in Colab")
     if namespace is not None:
         warnings += unsaved_warnings(path, namespace)
         editing = notebook_being_edited(namespace)
@@ -88,7 +105,7 @@ def check(part: str | list[str] | None = None, notebook: Path | str | None = Non
     """
     namespace = vars(sys.modules["__main__"]) if _in_ipython() else None
     try:
-        feedback = run_check(part, notebook, namespace)
+        feedback = run_check(part, notebook, namespace, warm=True)
     except (ConfigError, ChecksError) as err:
         _show(f"autograder check: {err}", None)
         return
@@ -100,6 +117,37 @@ def check_cell_source(part: str = "") -> str:
     ``""``). Generators tag such cells ``autograder-skip``: grading never runs them."""
     call = f'check("{part}")' if part else "check()"
     return f"from autograder import check\n\n{call}  # on the saved notebook: save it first"
+
+
+# ------------------------------------------------------------------ Colab
+
+COLAB_SECONDS = 10  # for the front end to send the notebook
+_snapshots: list[Path] = []  # this kernel's private folder for Colab's notebook
+
+
+def colab_notebook() -> dict | None:
+    """The notebook open in Colab, as its front end has it now (None outside Colab, or when
+    it does not answer with one)."""
+    if "google.colab" not in sys.modules:
+        return None
+    try:
+        from google.colab import _message
+
+        reply = _message.blocking_request("get_ipynb", timeout_sec=COLAB_SECONDS)
+    except Exception:  # noqa: BLE001 - an old or changed Colab: check the saved file
+        return None
+    notebook = reply.get("ipynb") if isinstance(reply, dict) else None
+    return notebook if isinstance(notebook, dict) else None
+
+
+def write_snapshot(notebook: dict, name: str) -> Path:
+    """``notebook`` written as ``name`` in this kernel's private folder (one path per
+    kernel, so its warm worker is started once)."""
+    if not _snapshots:
+        _snapshots.append(Path(tempfile.mkdtemp(prefix="autograder-colab-")))
+    path = _snapshots[0] / Path(name).name
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    return path
 
 
 def _in_ipython() -> bool:
@@ -167,8 +215,19 @@ def kernel_functions(namespace: dict) -> dict[str, str]:
     return found
 
 
-def unsaved_warnings(path: Path, namespace: dict) -> list[str]:
-    """A warning when the kernel runs functions that differ from, or are not in, the file."""
+SAVED = ("the saved file", "is older than your kernel's code",
+         "These checks (and the grader) use the saved file: save the notebook (Ctrl+S) and "
+         "check again.")
+COLAB = ("the notebook", "does not hold your kernel's code",
+         "These checks (and the grader) use the notebook's cells as they are now: run the "
+         "cells you changed, or check again once they are right.")
+
+
+def unsaved_warnings(path: Path, namespace: dict, words: tuple[str, str, str] = SAVED
+                     ) -> list[str]:
+    """A warning when the kernel runs functions that differ from, or are not in, the file.
+    ``words``: what the file is, what a difference means, what to do (SAVED, COLAB)."""
+    what, meaning, advice = words
     saved, running = saved_functions(path), kernel_functions(namespace)
     changed = sorted(n for n in running if n in saved and running[n] != saved[n])
     missing = sorted(n for n in running if n not in saved)
@@ -177,12 +236,11 @@ def unsaved_warnings(path: Path, namespace: dict) -> list[str]:
     parts = []
     if changed:
         parts.append(f"{', '.join(changed)} in your kernel differ{'s' * (len(changed) == 1)} "
-                     "from the saved file")
+                     f"from {what}")
     if missing:
         parts.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} defined in "
-                     "your kernel but not in the saved file")
-    return [f"{path.name} is older than your kernel's code: {'; '.join(parts)}. These checks "
-            "(and the grader) use the saved file: save the notebook (Ctrl+S) and check again."]
+                     f"your kernel but not in {what}")
+    return [f"{path.name} {meaning}: {'; '.join(parts)}. {advice}"]
 
 
 def notebook_being_edited(namespace: dict) -> Path | None:

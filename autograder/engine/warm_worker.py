@@ -1,0 +1,156 @@
+"""The warm checker's worker: one per notebook kernel, grading each ``check()`` it is asked.
+
+Started by ``engine/warm.py`` as ``python -m autograder.engine.warm_worker PARENT_PID``. Its
+first stdin line is what every job of this worker shares (assignment, reference,
+submissions, tier); each further line is one job, answered by one JSON line on the worker's
+original stdout (pytest's own words go to the null device). The host of sandboxed
+children (the zygote, its probe and canary) is opened once, in a thread started before
+this worker imports pytest and numpy, so that the two overlap; each job still forks a fresh
+child from it for the student's cells, and the zygote never runs student code.
+
+It stops at the end of its stdin (the kernel is gone or said stop), when its parent dies
+(Linux: ``PR_SET_PDEATHSIG``), or after IDLE_SECONDS without a job; its zygote and
+children go with it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import queue
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+IDLE_SECONDS = 30 * 60
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Get SIGTERM when the process that started this one dies (Linux; elsewhere the end
+    of stdin says so)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the signal was armed
+        raise SystemExit(0)
+
+
+def lines_of(stream: object) -> queue.Queue:
+    """The lines of ``stream`` as they come, read by a thread; None at its end."""
+    lines: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def start_host(shared: dict, out: Path) -> Callable[[], object]:
+    """Open the proven host of ``shared``'s jobs in a thread; a call that waits for it and
+    returns it (or raises why it could not open)."""
+    box: dict = {}
+
+    def open_it() -> None:
+        try:
+            box["host"] = open_shared_host(shared, out)
+        except BaseException as err:  # noqa: BLE001 - raised again in the caller
+            box["error"] = err
+
+    thread = threading.Thread(target=open_it, daemon=True)
+    thread.start()
+
+    def wait() -> object:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["host"]
+
+    return wait
+
+
+def open_shared_host(shared: dict, out: Path) -> object:
+    """The host ``grade`` would open for these jobs: the same folders hidden, the same
+    secrets tried by the canary."""
+    from autograder.core.config import load_assignment
+    from autograder.core.loader import Submission
+    from autograder.sandbox.host import open_host
+    from autograder.sandbox.policy import hidden_folders, secret_paths
+
+    assignment = load_assignment(shared["assignment"])
+    reference = Path(shared["reference"] or assignment.hidden).resolve()
+    submissions = [Submission(s, Path(p)) for s, p in shared["submissions"]]
+    return open_host(hidden_folders(reference, out, submissions), shared["sandbox"],
+                     shared["allow_process"], secret_paths(assignment, reference, out))
+
+
+def host_alive(host: object) -> bool:
+    """False once a zygote has exited (a *process only* host has no process to lose)."""
+    process = getattr(host, "process", None)
+    return process is None or process.poll() is None
+
+
+def serve(shared: dict, lines: queue.Queue, answers: object, out: Path) -> None:
+    opened = start_host(shared, out)
+    from autograder.engine import plugin  # pytest, numpy, the kit: while the zygote starts
+    from autograder.engine.apart import answer_job, error_reply
+
+    host = None
+    try:
+        while True:
+            try:
+                line = lines.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                return
+            if line is None:
+                return
+            job = {**shared, **json.loads(line)}
+            if host is None or not host_alive(host):
+                if host is not None:
+                    host.close()
+                    opened = start_host(shared, out)
+                try:
+                    host = opened()
+                except Exception as err:  # noqa: BLE001 - the job's answer says why
+                    answers.write(json.dumps(error_reply(err)) + "\n")
+                    answers.flush()
+                    return
+            plugin._digest.cache_clear()  # a notebook saved again is read again
+            reply = answer_job(job, host=host, out=out)
+            answers.write(json.dumps(reply) + "\n")
+            answers.flush()
+    finally:
+        if host is not None:
+            host.close()
+
+
+def main() -> None:
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)  # pytest's words must not mix with the answers
+    os.close(null)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    die_with_parent(int(sys.argv[1]))
+    lines = lines_of(sys.stdin)
+    first = lines.get()
+    if first is None:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="autograder-warm-"))
+    try:
+        os.chdir(folder)
+        (folder / "out").mkdir()
+        serve(json.loads(first), lines, answers, folder / "out")
+    finally:
+        os.chdir(tempfile.gettempdir())
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""The warm checker (one checks worker per kernel) and check() in Colab.
+
+Oracles: the assignment's config (each part's points), which the reference solution must
+earn in full; notebooks written here with one known property each (a cell that counts its
+own runs, a check file changed between two calls); the operating system's process table
+for what is left running; a stand-in ``google.colab`` module that hands over a notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import types
+from pathlib import Path
+
+import pytest
+from student_kit import ASSIGNMENT, copy_public_files, solved_notebook, with_cells, write
+
+from autograder.core.config import load_assignment
+from autograder.core.errors import ConfigError
+from autograder.core.loader import Submission
+from autograder.engine import warm
+from autograder.student.notebook import COLAB_SECONDS, run_check
+
+CONFIG = load_assignment(ASSIGNMENT)
+# a cell that counts how often it ran in its process: sigmoid is right on the first run only
+COUNTING_SIGMOID = '''import builtins
+builtins.runs = getattr(builtins, "runs", 0) + 1
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z)) if builtins.runs == 1 else 0 * z
+'''
+ADDED_CHECK = '''
+
+@pytest.mark.part("cost")
+def test_added_after_the_first_call(submission, grading, ex):
+    """a check written after the first call"""
+    assert False, "this check was added after the first call"
+'''
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """The assignment's public files and the solved notebook, in a folder of their own."""
+    copy_public_files(tmp_path)
+    write(solved_notebook(), tmp_path / CONFIG.notebook.name)
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left():
+    yield
+    warm.stop()
+
+
+def grade_notebook(folder: Path, parts: list[str] | None = None, notebook: str = "",
+                   sandbox: str | None = None) -> list:
+    path = folder / (notebook or CONFIG.notebook.name)
+    results = warm.grade_warm(load_assignment(folder), [Submission("notebook", path)],
+                              oracle="public", parts=parts, sandbox=sandbox,
+                              allow_process=True)
+    return results["notebook"].checks
+
+
+def worker_pid() -> int:
+    assert warm._worker is not None
+    return warm._worker.process.pid
+
+
+def full_marks(checks: list, parts: list[str]) -> bool:
+    by_part = {p: sum(c.score for c in checks if c.part == p) for p in parts}
+    return all(c.passed for c in checks) and by_part == {p: CONFIG.points[p] for p in parts}
+
+
+def test_one_worker_answers_every_call_with_full_marks_for_the_solution(folder):
+    assert full_marks(grade_notebook(folder), list(CONFIG.points))
+    first = worker_pid()
+    for parts in (["backward"], ["cost", "sigmoid"], None):
+        checks = grade_notebook(folder, parts)
+        assert full_marks(checks, parts or list(CONFIG.points))
+        assert worker_pid() == first
+
+
+def test_each_call_runs_the_students_cells_in_a_fresh_process(folder):
+    write(with_cells(solved_notebook(), sigmoid=COUNTING_SIGMOID), folder / "counting.ipynb")
+    for _ in range(3):  # a process that ran the cell before would make sigmoid wrong
+        checks = grade_notebook(folder, ["sigmoid"], "counting.ipynb")
+        assert full_marks(checks, ["sigmoid"])
+
+
+def test_a_notebook_saved_again_is_checked_again(folder):
+    assert full_marks(grade_notebook(folder, ["sigmoid"]), ["sigmoid"])
+    first = worker_pid()
+    write(with_cells(solved_notebook(), sigmoid="def sigmoid(z):\n    return 0 * z\n"),
+          folder / CONFIG.notebook.name)
+    checks = grade_notebook(folder, ["sigmoid"])
+    assert checks and not any(c.passed for c in checks)
+    assert worker_pid() == first  # the notebook is the job, not the worker's files
+
+
+def test_a_changed_check_file_is_loaded_by_a_new_worker(folder):
+    before = grade_notebook(folder, ["cost"])
+    first = worker_pid()
+    with open(folder / CONFIG.checks.name, "a", encoding="utf-8") as checks:
+        checks.write(ADDED_CHECK)
+    after = grade_notebook(folder, ["cost"])
+    assert worker_pid() != first
+    assert len(after) == len(before) + 1
+    (added,) = [c for c in after if not c.passed]
+    assert "this check was added after the first call" in added.message
+
+
+def test_a_dead_worker_is_replaced(folder):
+    grade_notebook(folder, ["cost"])
+    first = worker_pid()
+    warm._worker.process.kill()
+    warm._worker.process.wait()
+    assert full_marks(grade_notebook(folder, ["cost"]), ["cost"])
+    assert worker_pid() != first
+
+
+def test_the_process_tier_keeps_its_host_warm_too(folder):
+    """Where no isolating tier exists (macOS, Windows), the worker keeps a process host."""
+    for _ in range(2):
+        assert full_marks(grade_notebook(folder, ["cost"], sandbox="process"), ["cost"])
+
+
+# -- what is left running -------------------------------------------------------------------
+
+KERNEL = """
+import os, sys
+from pathlib import Path
+from autograder.core.config import load_assignment
+from autograder.core.loader import Submission
+from autograder.engine import warm
+
+folder = Path(sys.argv[1])
+warm.grade_warm(load_assignment(folder), [Submission("notebook", folder / sys.argv[2])],
+                oracle="public", parts=["cost"], allow_process=True)
+print(warm._worker.process.pid, flush=True)
+sys.stdin.readline()  # until the test has looked at the processes
+os._exit(0)  # a kernel that dies: no atexit, no goodbye
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie nobody reaped is not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found + [d for child in found for d in descendants(child)]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_the_worker_and_its_zygote_end_with_the_kernel(folder):
+    kernel = subprocess.Popen([sys.executable, "-c", KERNEL, str(folder), CONFIG.notebook.name],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    worker = int(kernel.stdout.readline())
+    left = [worker, *descendants(worker)]
+    assert len(left) >= 2 and all(running(p) for p in left)  # the worker and its zygote
+    kernel.stdin.write("\n")
+    kernel.stdin.flush()
+    kernel.wait(timeout=60)
+    deadline = time.monotonic() + 60  # a guard against a hang, not a time bound
+    while any(running(p) for p in left) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in left if running(p)]
+
+
+def test_stop_ends_the_worker(folder):
+    grade_notebook(folder, ["cost"])
+    process = warm._worker.process
+    warm.stop()
+    assert process.returncode is not None and warm._worker is None
+
+
+# -- Colab ------------------------------------------------------------------------------------
+
+
+def stand_in_colab(monkeypatch, answer: object) -> list[tuple]:
+    """``google.colab`` as Colab's runtime has it, answering ``get_ipynb`` with ``answer``;
+    the requests it got."""
+    asked: list[tuple] = []
+
+    def blocking_request(request_type: str, request: str = "", timeout_sec: float = 5):
+        asked.append((request_type, timeout_sec))
+        return answer
+
+    message = types.ModuleType("google.colab._message")
+    message.blocking_request = blocking_request
+    colab = types.ModuleType("google.colab")
+    colab._message = message
+    google = types.ModuleType("google")
+    google.colab = colab
+    for name, module in (("google", google), ("google.colab", colab),
+                         ("google.colab._message", message)):
+        monkeypatch.setitem(sys.modules, name, module)
+    return asked
+
+
+def notebook_json(nb) -> dict:
+    return json.loads(json.dumps(nb))
+
+
+def kernel_namespace(tmp_path: Path, source: str) -> dict:
+    path = tmp_path / "kernel_cell.py"
+    path.write_text(source)
+    namespace = {"__name__": "__main__"}
+    exec(compile(source, str(path), "exec"), namespace)
+    return namespace
+
+
+def test_in_colab_the_open_notebook_is_checked_without_a_file(folder, monkeypatch, tmp_path):
+    (folder / CONFIG.notebook.name).unlink()  # nothing saved, nothing uploaded
+    asked = stand_in_colab(monkeypatch, {"ipynb": notebook_json(solved_notebook())})
+    monkeypatch.chdir(folder)
+    feedback = run_check("cost")
+    assert asked == [("get_ipynb", COLAB_SECONDS)]
+    assert feedback.passed and "(the notebook open in Colab)" in feedback.title
+    assert feedback.notebook.name == CONFIG.notebook.name
+    assert feedback.notebook.parent != folder and feedback.warnings == []
+    kernel = kernel_namespace(tmp_path, "def sigmoid(z):\n    return 0 * z\n")
+    (warning,) = run_check("cost", namespace=kernel).warnings
+    assert "sigmoid in your kernel differs from the notebook" in warning
+    assert "run the cells you changed" in warning
+
+
+def test_in_colab_the_notebook_as_it_is_now_is_checked(folder, monkeypatch):
+    edited = with_cells(solved_notebook(), cost="def cost(a3, y):\n    return 0.0\n")
+    stand_in_colab(monkeypatch, {"ipynb": notebook_json(edited)})
+    monkeypatch.chdir(folder)  # the saved file is right; the open notebook is not
+    assert not run_check("cost").passed
+    assert run_check("cost", CONFIG.notebook.name).passed  # a path given: that file
+
+
+def test_without_an_answer_from_colab_the_saved_file_is_checked(folder, monkeypatch):
+    stand_in_colab(monkeypatch, None)
+    monkeypatch.chdir(folder)
+    feedback = run_check("cost")
+    assert feedback.passed and "(the saved file)" in feedback.title
+    (folder / CONFIG.notebook.name).unlink()
+    with pytest.raises(ConfigError, match="no such notebook"):
+        run_check("cost")
+
+
+def test_outside_colab_google_is_not_imported(folder, monkeypatch):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.chdir(folder)
+    assert run_check("cost").passed
+    assert "google.colab" not in sys.modules
+
+
+def test_the_kernel_side_imports_neither_pytest_nor_numpy():
+    """check() in a kernel: the grading engine is the worker's; the kernel stays light."""
+    code = textwrap.dedent("""
+        import sys
+        import autograder.student.notebook
+        print(sorted({"pytest", "numpy"} & set(sys.modules)))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PYTHONPATH": str(ASSIGNMENT.parents[1])})
+    assert done.stdout.strip() == "[]"
+
