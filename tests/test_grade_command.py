@@ -85,6 +85,25 @@ def test_rerun_grades_only_what_is_new_and_regrade_regrades(toy, tmp_path):
     assert (out / "grades.csv").read_bytes() == csv_before  # same files, same seed
 
 
+def test_a_results_file_a_crash_left_unreadable_is_graded_again(toy, tmp_path):
+    """Workers sync a student's folder once, not each file: after a crash a results.json
+    may be empty or cut short; the next run grades that student again, and only them."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    made = write_kinds(subs, len(KINDS))
+    assert grade(toy, subs, "--out", out, "--seed", SEED).returncode == 0
+    before = stamp(out)
+    first, second = sorted(made)[:2]
+    (out / first / "results.json").write_text("", encoding="utf-8")
+    (out / second / "results.json").write_text('{"score": 1', encoding="utf-8")
+    run = grade(toy, subs, "--out", out, "--seed", SEED)
+    assert run.returncode == 0, run.stderr
+    assert f"(2 graded now, {len(made) - 2} already graded)" in run.stdout
+    after = stamp(out)
+    assert {s: after[s] for s in before if s not in (first, second)} == {
+        s: before[s] for s in before if s not in (first, second)}
+    assert scores(out) == {s: SCORES[k] for s, k in made.items()}
+
+
 @pytest.mark.parametrize("args", [
     ("{tmp}/no-such-folder",),
     ("{subs}", "--jobs", "0"),

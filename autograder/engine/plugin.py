@@ -37,6 +37,7 @@ import numpy as np
 import pytest
 
 from autograder.contract import Grading, Oracle
+from autograder.core.atomic import sync_folder
 from autograder.core.config import Assignment
 from autograder.core.errors import ChecksError, KitError, Misuse
 from autograder.core.loader import Submission, SubmissionError, read_cells, read_submission
@@ -213,13 +214,13 @@ class GradingPlugin:
         if trace is None:
             try:
                 result = from_pytest(student, tests, notes)
-                write_results(self.out / student, result, self.assignment)
-                self.graded[student] = result
-                return
+                write_results(self.out / student, result, self.assignment, durable=False)
             except Exception:  # noqa: BLE001 - e.g. a text no writer could take
                 trace = traceback.format_exc()
-        result = grader_failure(student, trace)
-        write_results(self.out / student, result, self.assignment)
+        if trace is not None:
+            result = grader_failure(student, trace)
+            write_results(self.out / student, result, self.assignment, durable=False)
+        sync_folder(self.out / student)  # every file of the student's, in one fsync
         self.graded[student] = result
 
     def _record_integrity(self, student: str, sandbox: Sandbox | None) -> None:

@@ -68,12 +68,14 @@ def _hidden(name: str, note: str, status: str, number: int | None = None) -> dic
     return entry
 
 
-def write_results(folder: Path, result: StudentResult, assignment: Assignment) -> dict:
+def write_results(folder: Path, result: StudentResult, assignment: Assignment,
+                  durable: bool = True) -> dict:
     """Write ``folder/feedback.md`` and then ``folder/results.json`` (the mark that the
-    student is graded), each atomically; return the results.json object."""
+    student is graded), each atomically (``durable``: ``core/atomic.py``); return the
+    results.json object."""
     data = results(result, assignment)
-    write_atomic(folder / FEEDBACK_NAME, data["output"])
-    write_atomic(folder / RESULTS_NAME, json.dumps(data, indent=2) + "\n")
+    write_atomic(folder / FEEDBACK_NAME, data["output"], durable)
+    write_atomic(folder / RESULTS_NAME, json.dumps(data, indent=2) + "\n", durable)
     return data
 
 
@@ -97,10 +99,16 @@ def read_results(student: str, data: dict) -> StudentResult:
 
 
 def read_all_results(out: Path) -> dict[str, dict]:
-    """Every ``out/<student>/results.json`` as written, by student, sorted by name."""
+    """Every ``out/<student>/results.json`` as written, by student, sorted by name; one that
+    does not read (a crash before its folder was synced: ``core/atomic.py``) is not graded."""
     found = {}
     for path in sorted(out.glob(f"*/{RESULTS_NAME}")):
-        found[path.parent.name] = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            found[path.parent.name] = data
     return found
 
 
