@@ -3,8 +3,9 @@ notebook, with the command's own CPU and the peak memory of the command and its 
 
 What it measures. For each size of ``--sizes`` (default 200 and 1,000) it writes a class of
 ``backprop`` notebooks (``throughput.py``'s: 70 % correct, the rest with one typical mistake
-or unfinished) and a class of ``autodiff`` ones (its bundled examples in turn, each copy made
-distinct by a comment, so that every copy meets cases of its own), and grades each with one
+or unfinished) and a class of ``autodiff`` ones (70 % copies of its correct examples, the
+rest its other examples in turn; each copy made distinct by a comment, so that every copy
+meets cases of its own), and grades each with one
 ``autograder grade DIR --jobs N --regrade`` in turn, the sizes and assignments interleaved
 over ``--rounds``. It records, per run: the wall time; the grade command's own CPU time and
 peak resident memory (``getrusage(RUSAGE_SELF)`` at its exit, through a small wrapper that
@@ -36,6 +37,7 @@ import argparse
 import csv
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -45,7 +47,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from throughput import NO_VERDICT, Broken, check_grades, time_numpy_launches, write_submissions
+from throughput import (
+    CORRECT_FRACTION,
+    NO_VERDICT,
+    Broken,
+    check_grades,
+    time_numpy_launches,
+    write_submissions,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTODIFF_EXAMPLES = ROOT / "assignments" / "autodiff" / "examples" / "submissions"
@@ -70,12 +79,19 @@ finally:
 
 
 def autodiff_class(folder: Path, n: int) -> dict[str, str]:
-    """``n`` copies of the autodiff examples in turn, each made distinct; student -> example."""
+    """``n`` autodiff notebooks, as ``throughput.py``'s backprop class: 70 % copies of the
+    correct examples, the rest the other examples in turn; each copy made distinct (a
+    comment), so that it meets cases of its own. Student -> example."""
     examples = sorted(p for p in AUTODIFF_EXAMPLES.iterdir() if p.suffix in (".ipynb", ".py"))
+    correct = [p for p in examples if p.stem.startswith("correct")]
+    faulty = [p for p in examples if p not in correct]
+    n_correct = round(n * CORRECT_FRACTION)
+    kinds = [correct[i % len(correct)] for i in range(n_correct)] + \
+        [faulty[i % len(faulty)] for i in range(n - n_correct)]
+    random.Random(0).shuffle(kinds)
     folder.mkdir(parents=True)
     plan = {}
-    for i in range(n):
-        example = examples[i % len(examples)]
+    for i, example in enumerate(kinds):
         student = f"s{i:04d}"
         text = example.read_text(encoding="utf-8")
         try:

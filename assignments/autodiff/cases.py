@@ -14,6 +14,7 @@ every correct way of writing an operation gives the same digits the checks compa
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -251,8 +252,9 @@ def random_expression(rng, ops: tuple[str, ...], depth: int, shared: bool, name:
     """
     depth = min(depth, MAX_DEPTH)
     binary = [n for n in ops if SECOND[n] == "value"]
+    rng = random.Random(int(rng.integers(2**63)))  # its many scalar draws: Python's, faster
     for _ in range(200):
-        leaves = min(int(rng.integers(2, 6)), max(depth, 2)) if binary else 1
+        leaves = min(rng.randrange(2, 6), max(depth, 2)) if binary else 1
         if binary and not shared and len(binary) == len(ops):  # a tree of binary ops only
             leaves = depth + 1
         b = _Builder(rng, ops, leaves)
@@ -297,7 +299,7 @@ def _grow(b: _Builder, binary: list[str], depth: int, shared: bool, repeat: bool
     if repeat:  # a + a or a · a, on a leaf, before the rest grows on top of it
         same = [n for n in binary if n in ("add", "mul")]
         if not same or not any(b.attempt(str(rng.choice(same)), i, i)
-                               for i in map(int, rng.integers(b.leaves, size=60))):
+                               for i in (rng.randrange(b.leaves) for _ in range(60))):
             return False
     for _ in range(8 * MAX_DEPTH):
         if folded_depth() == depth and shares():

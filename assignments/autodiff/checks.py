@@ -21,6 +21,7 @@ NumPy ``backprop_any`` on networks of random depths and widths.
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import replace
 
 import pytest
@@ -173,11 +174,21 @@ def test_local_sigmoid(submission, grading):
 # ------------------------------------------------------------------ backward
 
 
+_WORKING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per submission
+
+
 def _working(submission, grading) -> tuple[tuple[str, ...], str]:
     """The operations whose values and chain rules pass on fresh one-operation cases:
     backward is judged on expressions built from these alone, so that a wrong operation
     costs its own checks, not backward's. And the cause of their failures, when the
-    first one that raised has a cause the feedback knows ('' otherwise)."""
+    first one that raised has a cause the feedback knows ('' otherwise). Found once per
+    submission, by the first backward check that runs (the others build on the same)."""
+    if submission not in _WORKING:
+        _WORKING[submission] = _find_working(submission, grading)
+    return _WORKING[submission]
+
+
+def _find_working(submission, grading) -> tuple[tuple[str, ...], str]:
     oracle, tol = grading.oracle, grading.assignment.tolerance
     cases = one_operation_cases(grading.rng, ALL_OPS, hidden=False)
     answers = _ask(submission, "local", cases)
