@@ -71,7 +71,10 @@ def test_the_contract_and_a_checks_module_import_no_nbformat():
             "from autograder.core.config import load_assignment\n"
             f"prefer_folders(*load_assignment({str(folder)!r}).module_folders)\n"
             "import checks\nassert 'nbformat' not in sys.modules, 'nbformat'\n"
-            "from autograder.contract import nbgrader_cell\nassert 'nbformat' in sys.modules\n")
+            "from autograder.contract import is_solution_cell, nbgrader_cell\n"
+            "assert 'nbformat' not in sys.modules, 'nbformat by the names'\n"
+            "cell = nbgrader_cell('code', 'x = 1', 'x', solution=True)\n"
+            "assert 'nbformat' in sys.modules and is_solution_cell(cell)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=REPO_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Mapping
 from pathlib import Path
 from types import FunctionType, ModuleType
-
-from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell
+from typing import TYPE_CHECKING
 
 from autograder.core.modules import load_module
+
+if TYPE_CHECKING:  # nbformat is imported by the functions that build cells: it is slow to
+    from nbformat import NotebookNode  # import (jsonschema), and reading one is not
 
 __all__ = ["load_module"]  # the generators load the hidden reference from its path
 
@@ -74,14 +76,20 @@ def nbgrader_metadata(grade_id: str, solution: bool = False) -> dict:
 def nbgrader_cell(kind: str, source: str, grade_id: str, solution: bool = False,
                   tags: tuple[str, ...] = ()) -> NotebookNode:
     """A markdown or code cell with nbgrader metadata; its id is the grade_id."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
     new = new_markdown_cell if kind == "markdown" else new_code_cell
     return new(source, id=grade_id, metadata={
         "nbgrader": nbgrader_metadata(grade_id, solution), "tags": list(tags)})
 
 
-def is_solution_cell(cell: NotebookNode) -> bool:
-    """A code cell marked ``solution: true`` in its nbgrader metadata."""
-    return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("solution"))
+def is_solution_cell(cell: Mapping) -> bool:
+    """A code cell marked ``solution: true`` in its nbgrader metadata (a cell of nbformat or
+    of a notebook's JSON read as it is)."""
+    metadata = cell.get("metadata")
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, Mapping) else None
+    return cell.get("cell_type") == "code" and isinstance(nbgrader, Mapping) and \
+        bool(nbgrader.get("solution"))
 
 
 def stub_functions(nb: NotebookNode) -> dict[str, inspect.Signature]:

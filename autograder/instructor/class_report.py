@@ -22,13 +22,15 @@ import statistics
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment
 from autograder.core.results import StudentResult
 from autograder.formats.gradescope import read_all_students
-from autograder.instructor.integrity import SHARED, SIMILAR, Pair, Signals
+
+if TYPE_CHECKING:  # the integrity signals (numpy, copydetect) only for a class of two or more
+    from autograder.instructor.integrity import Pair, Signals
 
 REPORT_NAME = "report.html"
 FULL = 1e-6  # a score this close to the maximum is full marks (sums of shares of points)
@@ -351,6 +353,8 @@ SIGNALS_NOTE = ("These are signals for a person to review, not verdicts: student
 
 def _pairs(signals: Signals) -> str:
     """'Pairs worth a look': both signals and the two solutions side by side."""
+    from autograder.instructor.integrity import SHARED, SIMILAR
+
     how = (f"A pair is listed when the two students share {SHARED} or more unexplained wrong "
            f"answers on the fixed hidden probe cases (equal to 1e-12; right answers, "
            f"catalogued mistakes and unwritten functions never count), or when their solution "

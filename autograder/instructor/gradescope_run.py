@@ -34,8 +34,6 @@ import time
 import traceback
 from pathlib import Path
 
-import nbformat
-
 from autograder.contract.authoring import is_solution_cell
 from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment, load_assignment
@@ -94,8 +92,9 @@ def submitted_files(folder: Path) -> list[Path]:
 def function_names(assignment: Assignment) -> set[str]:
     """The functions and classes the students write: those of the notebook's solution
     cells (nbgrader ``solution: true``)."""
-    nb = nbformat.read(assignment.notebook, as_version=4)
-    cells = [c.source for c in nb.cells if is_solution_cell(c)]
+    nb = json.loads(assignment.notebook.read_text(encoding="utf-8"))  # the kit's own (v4)
+    cells = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+             for c in nb["cells"] if is_solution_cell(c)]
     return set().union(*(_defined(source) for source in cells)) if cells else set()
 
 
