@@ -296,6 +296,44 @@ def test_a_regrade_whose_probes_fail_leaves_no_stale_record(tmp_path):
     assert not list(out.glob(f"*/{INTEGRITY_NAME}"))
 
 
+AUTODIFF = ROOT / "assignments" / "autodiff" / "examples" / "submissions"
+EXP_TWICE = [("            self.grad += out.data * out.grad",  # ∂e^a/∂a doubled: no catalogue
+              "            self.grad += 2.0 * out.data * out.grad")]
+
+
+def test_autodiff_probes_share_a_copied_wrong_answer_and_no_catalogued_one(tmp_path):
+    """autodiff's probes: a copy of an unexplained wrong answer (e^a's chain rule doubled)
+    shares it with its original; a copy of a catalogued mistake (n·a^n) shares none.
+
+    By hand: doubling ∂e^a/∂a changes no value, and the chain rule of e^a given out.grad
+    (autodiff_local: grads, on the probe's e^a case); the catalogue has ∂e^a/∂a as a,
+    never 2e^a, so the answer is unexplained."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    correct = (AUTODIFF / "correct_script.py").read_text(encoding="utf-8")
+    wrong = patch(correct, EXP_TWICE, "correct_script.py")
+    (folder / "correct_script.py").write_text(correct, encoding="utf-8")
+    (folder / "exp_twice.py").write_text(wrong, encoding="utf-8")
+    (folder / "exp_twice_copy.py").write_text(recommented(wrong), encoding="utf-8")
+    for name in ("power_rule_n_a_to_the_n", "power_rule_copy"):
+        shutil.copy(AUTODIFF / "power_rule_n_a_to_the_n.ipynb", folder / f"{name}.ipynb")
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "--assignment",
+                          "autodiff", str(folder), "--out", str(out), "--jobs", "2"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    records = read_records(out)
+    statuses = {s: {q: a["status"] for q, a in r["probes"].items()} for s, r in records.items()}
+    assert set(statuses["correct_script"].values()) == {RIGHT}
+    assert statuses["exp_twice"]["autodiff_local: grads"] == WRONG
+    assert statuses["exp_twice"]["autodiff_value: value"] == RIGHT
+    assert statuses["power_rule_copy"]["autodiff_local: grads"] == MISTAKE
+    assert WRONG not in statuses["power_rule_copy"].values()
+    shared = shared_wrong_answers(records)
+    assert set(shared) == {("exp_twice", "exp_twice_copy")}
+    assert "autodiff_local: grads" in shared["exp_twice", "exp_twice_copy"]
+
+
 # ------------------------------------------------------------------ the rules, by hand
 
 
