@@ -104,6 +104,16 @@ def check_latency(out: str) -> None:
         assert "no other contender measured" in out, out
 
 
+def integrity_scale(out: str) -> None:
+    for run in ("cold", "warm"):
+        for size in (20, 100):
+            positive(rf"^{run}, class of {size}: class_signals median {NUMBER} s "
+                     rf"\({NUMBER} ms per student", out)
+        positive(rf"^ratio {run} \(per student, 100 / 20\): {NUMBER}", out)
+    found, planted = figure(r"planted pairs found in the class of 100: (\d+) of (\d+)", out)
+    assert found == planted == 5
+
+
 def any_benchmark(out: str) -> None:
     positive(rf"ratio[^\n\d]*{NUMBER}", out)
 
@@ -112,6 +122,7 @@ FIGURES: dict[str, Callable[[str], None]] = {
     "throughput": throughput, "spawn": spawn, "tiers": tiers,
     "classroom_steps": classroom_steps, "vs_nbgrader": vs_nbgrader, "fixed_cost": fixed_cost,
     "check_latency": check_latency,
+    "integrity_scale": integrity_scale,
 }
 
 

@@ -7,8 +7,9 @@ each file's style). Most of that corpus is one base solution exported in differe
 (nbconvert, Colab, %%time) or with one line changed (the ``wrong_*`` files): copies by
 construction, so they are not independent work and are left out. Independent here:
 
-- 12 correct solutions in styles no other file of the class shares (loops, einsum, lists,
-  a Network class, column vectors, float32, ...) and the bundled example (the reference);
+- 29 correct solutions in styles no other file of the class shares (loops, einsum, lists,
+  a Network class, column vectors, float32, a Layer class, recursion over layers, reduce
+  over zip, tensordot, pure Python, ...) and the bundled example (the reference): 30;
 - 10 wrong ones, each a different mistake: three of the corpus written on their own (δ² with
   W², σ' as σ(1 + σ), Nielsen's update adding the gradient) and seven more independent
   correct solutions with one mistake in ``update`` planted by ``patch()`` (five written by
@@ -39,15 +40,23 @@ import pytest
 from conftest import patch
 from test_class_report import Page, browse, chromium  # noqa: F401 - the fixture
 
+from autograder.core.config import load_assignment
 from autograder.engine.probes import INTEGRITY_NAME, MISTAKE, NONE, RIGHT, WRONG
 from autograder.formats.classroom import part_result
 from autograder.formats.gradescope import read_all_students
 from autograder.instructor.integrity import (
     SHARED,
     SIMILAR,
+    read_records,
     shared_wrong_answers,
 )
-from autograder.instructor.similarity import solution_code
+from autograder.instructor.similarity import (
+    COMMON,
+    boilerplate_code,
+    fingerprints,
+    similarities,
+    solution_code,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "submissions" / "realistic"
@@ -56,7 +65,15 @@ CORRECT = ["correct_backward_a_one_minus_a.ipynb", "correct_class_network.py",
            "correct_column_vectors.py", "correct_debug_leftovers.py", "correct_einsum.py",
            "correct_float32.ipynb", "correct_lists.py", "correct_loops.py",
            "correct_naive_exp.py", "correct_np_dot.ipynb", "correct_plain_module.py",
-           "correct_scipy_expit.ipynb"]
+           "correct_scipy_expit.ipynb",
+           # written on their own, each in a style of its own (expected.toml says which)
+           "correct_broadcast_sums.py", "correct_dataclass_network.py", "correct_dot_reshape.py",
+           "correct_functional_zip.py", "correct_generator_layers.py",
+           "correct_jupytext_matmul.py", "correct_lambda_dispatch.py", "correct_layer_class.py",
+           "correct_layer_list.py", "correct_namedtuple_cache.py",
+           "correct_nested_layer_dicts.py", "correct_outer_dot.py", "correct_pure_python_fsum.py",
+           "correct_recursive_layers.py", "correct_tensordot.py", "correct_vectorize_scalar.py",
+           "correct_while_jk.py"]
 WRONG_OWN = ["wrong_delta2_uses_W2.py", "wrong_sigmoid_prime_plus.py",
              "nielsen_update_adds_gradient.py"]
 UPDATE_MISTAKES = {  # an independent correct solution -> one mistake in its update
@@ -152,7 +169,8 @@ def pair(a: str, b: str) -> tuple[str, str]:
 
 def test_the_class_is_what_the_docstring_says(graded):
     results = read_all_students(graded)
-    assert len(results) == 13 + 10 + 3
+    assert len(CORRECT) + 1 == 30
+    assert len(results) == 30 + 10 + 3
     full = {s for s, r in results.items() if r.score == 16}
     assert full == {Path(n).stem for n in CORRECT} | {"example_correct", "copy_renamed",
                                                       "copy_reordered"}
@@ -189,6 +207,30 @@ def test_the_probe_answers_are_judged_as_by_hand(graded):
         f"update: new_{k}": MISTAKE for k in ("W2", "b2", "W3", "b3")}  # η forgotten
     assert {q: s for q, s in statuses("update_tanh").items() if s != RIGHT} == {
         f"update: new_{k}": WRONG for k in ("W2", "b2", "W3", "b3")}  # weight decay
+
+
+def test_the_candidate_pairs_give_what_comparing_every_pair_gives(graded):
+    """The inverted index and the bound leave out no pair that can be flagged: the pairs of
+    60 % or more, and their scores, are those of compare_files on every pair of the same
+    fingerprints; and each pair asked for (``also``) has its exact score too."""
+    from copydetect import compare_files
+
+    code = {s: solution_code(r["cells"]) for s, r in read_records(graded).items()}
+    boilerplate = boilerplate_code(load_assignment("backprop"))
+    prints = fingerprints(code, boilerplate)
+    every = {}
+    names = sorted(prints)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            _, (share_a, share_b), _ = compare_files(prints[a], prints[b])
+            every[a, b] = float(min(share_a, share_b))
+    also = {("copy_renamed", "correct_loops"), ("correct_loops", "correct_tensordot")}
+    found = similarities(code, boilerplate, SIMILAR, also)
+    assert {p: v for p, v in found.items() if v >= SIMILAR} == {
+        p: v for p, v in every.items() if v >= SIMILAR}
+    assert {p: found[p] for p in also} == {p: every[p] for p in also}
+    assert set(found) - also == {pair(*p) for p in PLANTED}
+    assert len(names) > COMMON  # a class where passages can be common
 
 
 # ------------------------------------------------------------------ the report
@@ -232,6 +274,64 @@ def test_no_integrity_leaves_every_signal_out(tmp_path):
     assert not (out / "similarity.csv").exists()
     assert not list(out.glob(f"*/{INTEGRITY_NAME}"))
     assert "Pairs worth a look" not in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_regrade_whose_probes_fail_leaves_no_stale_record(tmp_path):
+    """Graded once with probes; graded again (--regrade) with an oracle whose probes raise:
+    the record is replaced by one with the cells and no probe answers, never kept."""
+    out = tmp_path / "out"
+    paths = [CORPUS / "wrong_delta2_uses_W2.py", CORPUS / "correct_loops.py"]
+    grade(paths, out)
+    before = json.loads((out / "wrong_delta2_uses_W2" / INTEGRITY_NAME).read_text("utf-8"))
+    assert before["probes"]["backward: delta2"]["status"] == WRONG
+    hidden = tmp_path / "hidden"
+    shutil.copytree(ROOT / "assignments" / "backprop" / "hidden", hidden)
+    with open(hidden / "oracle.py", "a", encoding="utf-8") as f:
+        f.write("\n\ndef _fails(self, rng):\n    raise RuntimeError('no probes')\n\n\n"
+                "ReferenceOracle.probes = _fails\n")
+    grade(paths, out, "--regrade", "--reference", str(hidden))
+    after = json.loads((out / "wrong_delta2_uses_W2" / INTEGRITY_NAME).read_text("utf-8"))
+    assert after == {"probes": {}, "cells": before["cells"]}
+    grade(paths, out, "--regrade", "--no-integrity")
+    assert not list(out.glob(f"*/{INTEGRITY_NAME}"))
+
+
+AUTODIFF = ROOT / "assignments" / "autodiff" / "examples" / "submissions"
+EXP_TWICE = [("            self.grad += out.data * out.grad",  # ∂e^a/∂a doubled: no catalogue
+              "            self.grad += 2.0 * out.data * out.grad")]
+
+
+def test_autodiff_probes_share_a_copied_wrong_answer_and_no_catalogued_one(tmp_path):
+    """autodiff's probes: a copy of an unexplained wrong answer (e^a's chain rule doubled)
+    shares it with its original; a copy of a catalogued mistake (n·a^n) shares none.
+
+    By hand: doubling ∂e^a/∂a changes no value, and the chain rule of e^a given out.grad
+    (autodiff_local: grads, on the probe's e^a case); the catalogue has ∂e^a/∂a as a,
+    never 2e^a, so the answer is unexplained."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    correct = (AUTODIFF / "correct_script.py").read_text(encoding="utf-8")
+    wrong = patch(correct, EXP_TWICE, "correct_script.py")
+    (folder / "correct_script.py").write_text(correct, encoding="utf-8")
+    (folder / "exp_twice.py").write_text(wrong, encoding="utf-8")
+    (folder / "exp_twice_copy.py").write_text(recommented(wrong), encoding="utf-8")
+    for name in ("power_rule_n_a_to_the_n", "power_rule_copy"):
+        shutil.copy(AUTODIFF / "power_rule_n_a_to_the_n.ipynb", folder / f"{name}.ipynb")
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "--assignment",
+                          "autodiff", str(folder), "--out", str(out), "--jobs", "2"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    records = read_records(out)
+    statuses = {s: {q: a["status"] for q, a in r["probes"].items()} for s, r in records.items()}
+    assert set(statuses["correct_script"].values()) == {RIGHT}
+    assert statuses["exp_twice"]["autodiff_local: grads"] == WRONG
+    assert statuses["exp_twice"]["autodiff_value: value"] == RIGHT
+    assert statuses["power_rule_copy"]["autodiff_local: grads"] == MISTAKE
+    assert WRONG not in statuses["power_rule_copy"].values()
+    shared = shared_wrong_answers(records)
+    assert set(shared) == {("exp_twice", "exp_twice_copy")}
+    assert "autodiff_local: grads" in shared["exp_twice", "exp_twice_copy"]
 
 
 # ------------------------------------------------------------------ the rules, by hand

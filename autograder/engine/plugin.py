@@ -29,7 +29,7 @@ import traceback
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from autograder.core.loader import Submission, SubmissionError, read_cells, read
 from autograder.core.modules import load_module, prefer_folders
 from autograder.core.results import GRADER_FAILED, StudentResult, from_pytest, grader_failure
 from autograder.core.shares import shares
-from autograder.engine.probes import probe_answers, write_integrity
+from autograder.engine.probes import INTEGRITY_NAME, probe_answers, write_integrity
 from autograder.formats.gradescope import write_results
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.host import SandboxUnavailable, open_host
@@ -205,8 +205,7 @@ class GradingPlugin:
         """Write the student's results once every process of their submission is gone; if
         the grader failed on them, their 0 and the trace."""
         sandbox = self._sandboxes.pop(student, None)
-        if self.integrity and student in self._cells:
-            self._record_integrity(student, sandbox)
+        self._record_integrity(student, sandbox)
         if sandbox is not None:
             sandbox.close()
         tests, notes = self._tests.pop(student, []), self._notes.pop(student, [])
@@ -225,17 +224,30 @@ class GradingPlugin:
 
     def _record_integrity(self, student: str, sandbox: Sandbox | None) -> None:
         """The instructor's integrity record (``engine/probes.py``): the fixed probe cases,
-        from the seed alone, answered by the student's child; a failure here costs the
-        student nothing (no record, and the trace on stderr)."""
-        cells = self._cells.pop(student)
+        from the seed alone, answered by the student's child. It replaces any earlier one
+        (a regrade): without probe answers (their failure costs the student nothing; the
+        trace on stderr) it holds the cells alone; without cells (integrity off, an
+        unreadable submission) there is none."""
+        cells = self._cells.pop(student, None)
+        record = self.out / student / INTEGRITY_NAME
         try:
-            code = SandboxedCode(student, sandbox, "no child")
-            rng = np.random.default_rng([self.seed, zlib.crc32(b"integrity probes")])
-            probes = probe_answers(code, self.oracle, self.assignment.tolerance, rng)
+            if cells is None:
+                record.unlink(missing_ok=True)
+                return
+            try:
+                code = SandboxedCode(student, sandbox, "no child")
+                rng = np.random.default_rng([self.seed, zlib.crc32(b"integrity probes")])
+                probes = probe_answers(code, self.oracle, self.assignment.tolerance, rng)
+            except Exception:  # noqa: BLE001 - the instructor's signal only, never a grade
+                print(f"integrity probes of {student!r} failed:\n{traceback.format_exc()}",
+                      file=sys.stderr)
+                probes = {}
             write_integrity(self.out / student, probes, cells)
-        except Exception:  # noqa: BLE001 - the instructor's signal only, never a grade
+        except Exception:  # noqa: BLE001 - e.g. the disk: no record rather than a stale one
             print(f"integrity record of {student!r} failed:\n{traceback.format_exc()}",
                   file=sys.stderr)
+            with suppress(OSError):
+                record.unlink(missing_ok=True)
 
     # -- fixtures
 

@@ -359,7 +359,8 @@ def _pairs(signals: Signals) -> str:
            f"answers on the fixed hidden probe cases (equal to 1e-12; right answers, "
            f"catalogued mistakes and unwritten functions never count), or when their solution "
            f"code is {SIMILAR:.0%} or more alike (copydetect, the starter code and the "
-           f"reference left out). Every pair is in similarity.csv.")
+           f"reference left out). similarity.csv lists every pair with a shared wrong "
+           f"answer or this similarity.")
     if not signals.compared:
         how += (" The code was not compared: install the integrity extra "
                 "(pip install 'backprop-kit[integrity]') for copydetect.")

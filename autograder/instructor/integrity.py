@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from autograder.formats.gradescope import RESULTS_NAME
 from autograder.instructor.similarity import boilerplate_code, similarities, solution_code
 
 CSV_NAME = "similarity.csv"
+CACHE_NAME = ".similarity-cache.json"  # the students' code as copydetect filtered it
 SHARED = 2  # shared unexplained wrong answers that make a pair worth a look
 SIMILAR = 0.6  # code similarity that makes a pair worth a look
 AGREE = 1e-12  # relative: two wrong answers this close are the same answer
@@ -51,8 +52,9 @@ class Pair:
 
 @dataclass(frozen=True)
 class Signals:
-    """The class's pairs (every pair with any signal, most alike first), each student's
-    solution code, and whether the code could be compared at all."""
+    """The class's pairs (every pair with a shared wrong answer or a code similarity of
+    ``SIMILAR`` or more, most alike first), each student's solution code, and whether the
+    code could be compared at all."""
 
     pairs: list[Pair]
     code: dict[str, str]
@@ -92,14 +94,29 @@ def wrong_answers(record: dict) -> dict[str, np.ndarray]:
 
 
 def shared_wrong_answers(records: dict[str, dict]) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Pairs of students (sorted names) -> the quantities where their wrong answers agree."""
+    """Pairs of students (sorted names) -> the quantities where their wrong answers agree
+    (in the first student's order).
+
+    Per quantity and shape, the answers sorted by their first number: two that agree have
+    first numbers within ``AGREE`` of each other, so each is compared only with the ones
+    after it up to the first that is too far (the gap only grows along the sorted list)."""
     wrong = {student: wrong_answers(record) for student, record in records.items()}
-    found = {}
-    for a, b in itertools.combinations(sorted(wrong), 2):
-        same = tuple(q for q in wrong[a] if q in wrong[b] and _agree(wrong[a][q], wrong[b][q]))
-        if same:
-            found[a, b] = same
-    return found
+    groups: dict[tuple, list[tuple[float, str, np.ndarray]]] = defaultdict(list)
+    for student, answers in wrong.items():
+        for quantity, values in answers.items():
+            if values.size:
+                groups[quantity, values.shape].append((float(values.flat[0]), student, values))
+    agree: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for (quantity, _), answers in groups.items():
+        answers.sort(key=lambda answer: answer[0])
+        for i, (first, a, x) in enumerate(answers):
+            for other, b, y in answers[i + 1:]:
+                if other - first > AGREE * max(abs(first), abs(other)):
+                    break
+                if _agree(x, y):
+                    agree[min(a, b), max(a, b)].add(quantity)
+    return {(a, b): tuple(q for q in wrong[a] if q in same)
+            for (a, b), same in sorted(agree.items())}
 
 
 def _agree(x: np.ndarray, y: np.ndarray) -> bool:
@@ -114,7 +131,8 @@ def class_signals(out: Path, assignment: Assignment, reference: Path | None = No
             for s, r in records.items()}
     shared = shared_wrong_answers(records)
     try:
-        similar = similarities(code, boilerplate_code(assignment, reference))
+        similar = similarities(code, boilerplate_code(assignment, reference), SIMILAR, shared,
+                               out / CACHE_NAME)
         compared = True
     except ImportError:  # copydetect is the integrity extra: without it, one signal
         similar, compared = {}, False
@@ -125,7 +143,9 @@ def class_signals(out: Path, assignment: Assignment, reference: Path | None = No
 
 
 def write_similarity_csv(out: Path, signals: Signals) -> Path:
-    """``out/similarity.csv``: every pair with any signal, for other tools."""
+    """``out/similarity.csv``, for other tools: every pair of ``signals`` (a shared wrong
+    answer, or a code similarity of ``SIMILAR`` or more), with its similarity (empty when
+    either student's code was not compared)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student_a", "student_b", "similarity", "shared_wrong_answers",

@@ -123,5 +123,103 @@ class ReferenceOracle:
         return found
 
 
+# ------------------------------------------------------------------ integrity probes
+
+PROBED = {"autodiff_value": "value", "autodiff_local": "local",  # the driver's function
+          "autodiff_gradients": "gradients", "autodiff_network": "network",  # -> the kind
+          "autodiff_backprop_any": "any_depth"}
+
+
+class _Graph:
+    """An expression as the driver receives it (``graph`` and ``upstream``), for ``_call``."""
+
+    def __init__(self, graph: dict, upstream: float = 1.0) -> None:
+        self._graph, self.upstream = graph, upstream
+
+    def graph(self) -> dict:
+        return self._graph
+
+
+def _inputs(fn: str, args: tuple) -> tuple:
+    """A probe's arguments (plain data, as the child got them) as ``_call`` takes them."""
+    return (_Graph(*args),) if PROBED[fn] in ("value", "local", "gradients") else args
+
+
+class ProbingOracle(ReferenceOracle):
+    """The reference oracle with the integrity probes (``autograder/engine/probes.py``):
+    it answers the driver's functions on plain data, as the probes ask the child, and
+    names a catalogued mistake for one quantity of such an answer."""
+
+    def autodiff_value(self, graph) -> dict:
+        return _call(self._driver, "value", _inputs("autodiff_value", (graph,)))
+
+    def autodiff_local(self, graph, upstream) -> dict:
+        return _call(self._driver, "local", _inputs("autodiff_local", (graph, upstream)))
+
+    def autodiff_gradients(self, graph) -> dict:
+        return _call(self._driver, "gradients", _inputs("autodiff_gradients", (graph,)))
+
+    def autodiff_network(self, x, y, params) -> dict:
+        return self.network(x, y, params)
+
+    def autodiff_backprop_any(self, x, y, params) -> dict:
+        return self.any_depth(x, y, params)
+
+    def name_mistake(self, fn: str, args: tuple, quantity: str, value: object,
+                     expected) -> str:
+        """' This looks like <mistake> (<rule>).' when ``value`` is what a catalogued
+        mistake gives for ``quantity`` on these inputs (one that changes it), else ''."""
+        kind, inputs = PROBED[fn], _inputs(fn, args)
+        expected = np.asarray(expected, dtype=np.float64)
+        for misconception, driver in (self.deep_catalogue if kind == "any_depth"
+                                      else self.catalogue):
+            try:
+                candidate = np.asarray(_call(driver, kind, inputs)[quantity],
+                                       dtype=np.float64)
+            except (ArithmeticError, RuntimeError, TypeError, ValueError, RecursionError,
+                    KeyError):
+                continue
+            if candidate.shape == expected.shape and np.allclose(candidate, expected,
+                                                                 rtol=1e-9, atol=1e-12):
+                continue  # this mistake does not change this quantity here
+            if matches(value, candidate):
+                return f" This looks like {misconception.name} ({misconception.rule})."
+        return ""
+
+    def probes(self, rng: np.random.Generator) -> list:
+        """The integrity probes, from ``rng`` alone: every operation once (its value, and
+        its chain rule given out.grad), a random tree and a random DAG of every operation
+        (f.backward()), two 2-2-2 networks (network_gradients) and one 3-4-2 network
+        (backprop_any); one round trip for each function of the driver."""
+        from cases import (
+            ALL_OPS,
+            deep_network,
+            one_operation,
+            random_expression,
+            random_network,  # the checks' own generators (prefer_folders)
+        )
+
+        from autograder.contract import Probe
+
+        ones = [one_operation(rng, name, 2.0 if name == "pow" else None) for name in ALL_OPS]
+        trees = [random_expression(rng, ALL_OPS, 6, shared, f"probe {i + 1}")
+                 for i, shared in enumerate((False, True))]
+        nets = [random_network(rng) for _ in range(2)]
+        deep = deep_network(rng, [3, 4, 2])
+        keys = tuple((k, k) for k in PARAMS)
+        return [
+            Probe("autodiff_value", [(e.graph(),) for e in ones], ("graph",),
+                  (("value", "value"),)),
+            Probe("autodiff_local", [(e.graph(), e.upstream) for e in ones],
+                  ("graph", "upstream"), (("grads", "grads"),)),
+            Probe("autodiff_gradients", [(e.graph(),) for e in trees], ("graph",),
+                  (("value", "value"), ("grads", "grads"))),
+            Probe("autodiff_network", [(n["x"], n["y"], n["params"]) for n in nets],
+                  ("x", "y", "params"), keys),
+            Probe("autodiff_backprop_any", [(deep["x"], deep["y"], deep["params"])],
+                  ("x", "y", "params"), keys),
+        ]
+
+
 def make_oracle(assignment) -> ReferenceOracle:
-    return ReferenceOracle(Path(assignment.folder))
+    return ProbingOracle(Path(assignment.folder))
