@@ -118,11 +118,25 @@ def any_benchmark(out: str) -> None:
     positive(rf"ratio[^\n\d]*{NUMBER}", out)
 
 
+def scaling(out: str) -> None:
+    positive(rf"^numpy launch, median of \d+: {NUMBER} ms", out)
+    rows = re.findall(rf"^(backprop|autodiff)\s+(\d+)\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+"
+                      rf"{NUMBER}\s+{NUMBER}\s+{NUMBER}$", out, re.MULTILINE)
+    assert sorted((a, int(n)) for a, n, *_ in rows) == [
+        ("autodiff", 3), ("autodiff", 6), ("backprop", 3), ("backprop", 6)], out
+    assert all(float(v) > 0 for *_, wall, _ms, _l, cpu, cli, worker in rows
+               for v in (wall, cpu, cli, worker)), out
+    for name in ("backprop per notebook / numpy launch", "autodiff / backprop per notebook",
+                 "CLI CPU per notebook, largest / smallest", "CLI peak memory, largest / smallest",
+                 "worker peak memory, largest / smallest"):
+        positive(rf"^ratio {re.escape(name)}: {NUMBER} \(target", out)
+
+
 FIGURES: dict[str, Callable[[str], None]] = {
     "throughput": throughput, "spawn": spawn, "tiers": tiers,
     "classroom_steps": classroom_steps, "vs_nbgrader": vs_nbgrader, "fixed_cost": fixed_cost,
     "check_latency": check_latency,
-    "integrity_scale": integrity_scale,
+    "integrity_scale": integrity_scale, "scaling": scaling,
 }
 
 
