@@ -47,8 +47,8 @@ from autograder.core.shares import shares
 from autograder.engine.probes import INTEGRITY_NAME, probe_answers, write_integrity
 from autograder.formats.gradescope import write_results
 from autograder.sandbox import Limits, Sandbox
-from autograder.sandbox.host import SandboxUnavailable, open_host
-from autograder.sandbox.policy import hidden_folders, secret_paths
+from autograder.sandbox.host import SandboxUnavailable
+from autograder.sandbox.policy import open_for_grading
 from autograder.sandbox.process import ProcessHost
 from autograder.sandbox.proxy import Answer
 from autograder.sandbox.zygote import Zygote
@@ -129,9 +129,8 @@ class GradingPlugin:
         if not self._owns_host:
             return
         try:
-            self.zygote = open_host(hidden_folders(self.reference, self.out, self.submissions),
-                                    self.sandbox, self.allow_process,
-                                    secret_paths(self.assignment, self.reference, self.out))
+            self.zygote = open_for_grading(self.assignment, self.reference, self.out,
+                                           self.submissions, self.sandbox, self.allow_process)
         except (SandboxUnavailable, Misuse) as err:
             self.error = err
             raise pytest.UsageError(f"the sandbox cannot start: {err}") from None

@@ -15,7 +15,6 @@ children go with it.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import queue
@@ -27,17 +26,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from autograder.engine.early import die_with, in_thread
+
 IDLE_SECONDS = 30 * 60
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int) -> None:
-    """Get SIGTERM when the process that started this one dies (Linux; elsewhere the end
-    of stdin says so)."""
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent:  # it died before the signal was armed
-        raise SystemExit(0)
 
 
 def lines_of(stream: object) -> queue.Queue:
@@ -54,41 +45,17 @@ def lines_of(stream: object) -> queue.Queue:
 
 
 def start_host(shared: dict, out: Path) -> Callable[[], object]:
-    """Open the proven host of ``shared``'s jobs in a thread; a call that waits for it and
-    returns it (or raises why it could not open)."""
-    box: dict = {}
-
-    def open_it() -> None:
-        try:
-            box["host"] = open_shared_host(shared, out)
-        except BaseException as err:  # noqa: BLE001 - raised again in the caller
-            box["error"] = err
-
-    thread = threading.Thread(target=open_it, daemon=True)
-    thread.start()
-
-    def wait() -> object:
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["host"]
-
-    return wait
-
-
-def open_shared_host(shared: dict, out: Path) -> object:
-    """The host ``grade`` would open for these jobs: the same folders hidden, the same
-    secrets tried by the canary."""
+    """Open the proven host of ``shared``'s jobs (as ``grade`` would: the same folders
+    hidden, the same secrets tried by the canary) in a thread; a call that waits for it."""
     from autograder.core.config import load_assignment
     from autograder.core.loader import Submission
-    from autograder.sandbox.host import open_host
-    from autograder.sandbox.policy import hidden_folders, secret_paths
+    from autograder.sandbox.policy import open_for_grading
 
     assignment = load_assignment(shared["assignment"])
     reference = Path(shared["reference"] or assignment.hidden).resolve()
     submissions = [Submission(s, Path(p)) for s, p in shared["submissions"]]
-    return open_host(hidden_folders(reference, out, submissions), shared["sandbox"],
-                     shared["allow_process"], secret_paths(assignment, reference, out))
+    return in_thread(open_for_grading, assignment, reference, out, submissions,
+                     shared["sandbox"], shared["allow_process"])
 
 
 def host_alive(host: object) -> bool:
@@ -137,7 +104,7 @@ def main() -> None:
     os.dup2(null, 1)  # pytest's words must not mix with the answers
     os.close(null)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    die_with_parent(int(sys.argv[1]))
+    die_with(int(sys.argv[1]), signal.SIGTERM)  # Linux; elsewhere the end of stdin
     lines = lines_of(sys.stdin)
     first = lines.get()
     if first is None:

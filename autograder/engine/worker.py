@@ -14,19 +14,18 @@ and pytest-json-report record are written as soon as they are graded.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from autograder.core.config import Assignment, load_assignment
+from autograder.core.config import load_assignment
 from autograder.core.errors import KitError, SandboxUnavailable
 from autograder.core.loader import Submission
+from autograder.engine.early import die_with, in_thread
+from autograder.sandbox.policy import open_for_grading
 
-PR_SET_PDEATHSIG = 1
 SESSION = 100  # students graded in one pytest session (each session costs about 0.1 s)
 
 
@@ -39,16 +38,16 @@ def run(job: dict) -> int:
     channel = job.get("channel")
     if channel is not None:
         os.set_inheritable(channel, False)  # the worker's alone, not its zygote's
-    with ThreadPoolExecutor(1) as opener:
-        opening = opener.submit(prove, assignment, reference, out, submissions, tier)
-        from autograder.engine.api import grade  # pytest and numpy, as the zygote starts
-        from autograder.engine.recorder import Recorder, say
-        from autograder.sandbox import Limits
-        try:
-            host = opening.result()
-        except SandboxUnavailable as err:
-            say(channel, "refused", {"error": str(err)})
-            return err.exit_status
+    proven = in_thread(open_for_grading, assignment, reference, out, submissions, tier,
+                       tier == "process")  # process only: only when asked for by name
+    from autograder.engine.api import grade  # pytest and numpy, as the zygote starts
+    from autograder.engine.recorder import Recorder, say
+    from autograder.sandbox import Limits
+    try:
+        host = proven()
+    except SandboxUnavailable as err:
+        say(channel, "refused", {"error": str(err)})
+        return err.exit_status
     say(channel, "host", host.host)
     # AUTOGRADER_LIMITS (JSON, e.g. '{"call_seconds": 1}') overrides defaults; the job wins
     limits = {**json.loads(os.environ.get("AUTOGRADER_LIMITS") or "{}"), **job.get("limits", {})}
@@ -69,29 +68,10 @@ def run(job: dict) -> int:
     return 0
 
 
-def prove(assignment: Assignment, reference: Path, out: Path, submissions: list[Submission],
-          tier: str):
-    """The sandbox the shard is graded in, proven by its canary (``sandbox.open_host``);
-    SandboxUnavailable when no tier may grade (*process only* only when asked by name)."""
-    from autograder.sandbox.host import open_host
-    from autograder.sandbox.policy import hidden_folders, secret_paths
-
-    return open_host(hidden_folders(reference, out, submissions), tier, tier == "process",
-                     secret_paths(assignment, reference, out))
-
-
-def die_with(parent: int) -> None:
-    """Be killed when the grade command goes away, even by SIGKILL (set here, not in a
-    ``preexec_fn``: the command runs a progress thread, and forking with threads is unsafe)."""
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # it went away before the line above
-        os._exit(1)
-
-
 def main() -> None:
     job = json.load(sys.stdin)
     if "parent" in job:
-        die_with(int(job["parent"]))
+        die_with(int(job["parent"]))  # killed with the grade command, even by SIGKILL
     sys.exit(run(job))
 
 

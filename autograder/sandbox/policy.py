@@ -11,6 +11,9 @@ from pathlib import Path
 
 from autograder.core.config import KIT_ROOT, Assignment
 from autograder.core.loader import Submission
+from autograder.sandbox.host import open_host
+from autograder.sandbox.process import ProcessHost
+from autograder.sandbox.zygote import Zygote
 
 SYSTEM_FOLDERS = {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run",
                   "sbin", "sys", "tmp", "usr", "var"}
@@ -36,3 +39,12 @@ def secret_paths(assignment: Assignment, reference: Path, out: Path) -> list[Pat
     """What the sandbox's canary must fail to read: the hidden side, the output, and the kit
     (its examples, tests and git history hold solutions too)."""
     return [reference, assignment.hidden, out, KIT_ROOT]
+
+
+def open_for_grading(assignment: Assignment, reference: Path, out: Path,
+                     submissions: list[Submission], tier: str | None = None,
+                     allow_process: bool = False) -> Zygote | ProcessHost:
+    """The proven host that grades ``submissions`` into ``out``: these folders hidden, these
+    secrets tried by the canary (``host.open_host``: SandboxUnavailable when none may)."""
+    return open_host(hidden_folders(reference, out, submissions), tier, allow_process,
+                     secret_paths(assignment, reference, out))

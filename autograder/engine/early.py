@@ -1,0 +1,51 @@
+"""What a grading process starts before its own imports, and how it dies with its parent.
+
+A worker (``worker.py``, ``warm_worker.py``) proves its sandbox in a thread while it imports
+pytest, numpy and the checks: the zygote's start, probe and canary overlap those imports.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+PR_SET_PDEATHSIG = 1
+
+
+def in_thread(fn: Callable[..., T], *args: object) -> Callable[[], T]:
+    """Start ``fn(*args)`` in a thread; a call that waits for it and returns its result (or
+    raises what it raised)."""
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["result"] = fn(*args)
+        except BaseException as err:  # noqa: BLE001 - raised again by the waiting call
+            box["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def wait() -> T:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    return wait
+
+
+def die_with(parent: int, signum: int = signal.SIGKILL) -> None:
+    """Get ``signum`` when ``parent`` goes away, even by SIGKILL (Linux; elsewhere the end
+    of stdin says so). Set here, not in a ``preexec_fn``: the parent may run threads, and
+    forking with threads is unsafe."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    if os.getppid() != parent:  # it went away before the line above
+        raise SystemExit(1)
