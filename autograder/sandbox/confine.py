@@ -252,23 +252,35 @@ def confine(workdir, readable, hidden, config, scratch_bytes):
 
 def try_in_child(fn):
     """Run ``fn`` in a forked child: (True, "") if it returned, else (False, why)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        why = b""
-        try:
-            fn()
-        except BaseException as err:  # noqa: BLE001 - report any failure as text
-            why = f"{type(err).__name__}: {err}".encode()[:300]
-        os.write(write, why)
-        os._exit(1 if why else 0)
-    os.close(write)
-    with os.fdopen(read, "rb") as f:
-        why = f.read().decode(errors="replace")
-    _, status = os.waitpid(pid, 0)
-    ok = os.waitstatus_to_exitcode(status) == 0
-    return ok, why if not ok else ""
+    return try_in_children({"": fn})[""]
+
+
+def try_in_children(fns):
+    """Run each of ``fns`` ({name: fn}) in a forked child of its own, all at once: for each
+    name (True, "") if it returned, else (False, why)."""
+    started = {}
+    for name, fn in fns.items():
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            why = b""
+            try:
+                fn()
+            except BaseException as err:  # noqa: BLE001 - report any failure as text
+                why = f"{type(err).__name__}: {err}".encode()[:300]
+            os.write(write, why)
+            os._exit(1 if why else 0)
+        os.close(write)
+        started[name] = (pid, read)
+    found = {}
+    for name, (pid, read) in started.items():  # each writes 300 bytes at most: no pipe fills
+        with os.fdopen(read, "rb") as f:
+            why = f.read().decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+        ok = os.waitstatus_to_exitcode(status) == 0
+        found[name] = (ok, why if not ok else "")
+    return found
 
 
 def _mount_namespace():
@@ -300,25 +312,39 @@ def _seccomp_denies():
 
 
 def probe():
-    """Each mechanism this host offers, tried for real: {name: {"ok": bool, "detail": str}}."""
-    found = {}
-
-    def record(name, ok, detail):
-        found[name] = {"ok": ok, "detail": detail}
-
-    record("mount namespaces", *try_in_child(_mount_namespace))
-    record("set-uid to an unused uid", *try_in_child(lambda: drop_uid(PROBE_UID)))
+    """Each mechanism this host offers, tried for real, each in a child of its own, all at
+    once: {name: {"ok": bool, "detail": str}}. The mechanisms' libraries are imported here
+    first, so that the probes and every child forked later find them loaded (pyseccomp and
+    landlockpy look for their C libraries with ``ldconfig -p``: a process each)."""
+    preload()
     abi = landlock_abi()
+    tried = try_in_children({
+        "mount namespaces": _mount_namespace,
+        "set-uid to an unused uid": lambda: drop_uid(PROBE_UID),
+        **({"Landlock": _landlock_denies} if abi else {}),
+        "seccomp": _seccomp_denies,
+        "user namespaces": network_namespace,
+    })
+    found = {name: {"ok": ok, "detail": why} for name, (ok, why) in tried.items()}
     if abi:
-        ok, why = try_in_child(_landlock_denies)
-        record("Landlock", ok, f"ABI {abi}" if ok else f"ABI {abi}: {why}")
+        ok, why = tried["Landlock"]
+        found["Landlock"]["detail"] = f"ABI {abi}" if ok else f"ABI {abi}: {why}"
     else:
-        record("Landlock", False, "not offered (Linux >= 5.13 with Landlock enabled, and "
-                                  "the landlockpy package, are needed)")
-    record("seccomp", *try_in_child(_seccomp_denies))
-    record("user namespaces", *try_in_child(network_namespace))
+        found["Landlock"] = {"ok": False, "detail": "not offered (Linux >= 5.13 with Landlock "
+                                                    "enabled, and the landlockpy package, are "
+                                                    "needed)"}
     found["Landlock"]["abi"] = abi
-    return found
+    return {name: found[name] for name in ("mount namespaces", "set-uid to an unused uid",
+                                           "Landlock", "seccomp", "user namespaces")}
+
+
+def preload():
+    """Import the mechanisms' libraries that are installed (the zygote: once)."""
+    for name in ("pyseccomp", "landlockpy"):
+        try:
+            __import__(name)
+        except (ImportError, OSError):
+            pass
 
 
 def configuration(tier, setuid, netns, landlock, seccomp):
