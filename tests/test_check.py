@@ -219,6 +219,21 @@ def test_inputs_are_drawn_afresh_on_every_run(folder):
     assert "ValueError: [" in first and first != second
 
 
+def test_a_conftest_above_the_assignment_is_not_loaded(tmp_path):
+    """pytest looks for conftest.py files no higher than the assignment's folder: one in
+    the folder that holds it (a student's course folder, say) does not enter the checks."""
+    folder = tmp_path / "backprop"
+    folder.mkdir()
+    for path in PUBLIC_FILES:
+        shutil.copy(path, folder / path.name)
+    loaded = tmp_path / "conftest-ran"
+    (tmp_path / "conftest.py").write_text(f"open({str(loaded)!r}, 'w').close()\n")
+    notebook = write(solved_notebook(), folder / "backprop.ipynb")
+    checks = check_notebook(load_assignment(folder), notebook, ["cost"])
+    assert [c.passed for c in checks] == [True]
+    assert not loaded.exists()
+
+
 # -- the command -------------------------------------------------------------------------
 
 
