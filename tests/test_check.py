@@ -308,6 +308,19 @@ def test_unsaved_code_is_reported(folder, tmp_path):
     assert "save the notebook" in warning
 
 
+
+def test_a_decorated_function_edited_in_the_kernel_is_reported(folder, tmp_path):
+    """The kernel's code is the function with its decorator; the same text twice (the
+    comparison is kept per text) gives the same answer, an edit a new one."""
+    saved = folder / "backprop.ipynb"
+    cached = "def keep(f):\n    return f\n\n@keep\ndef sigmoid(z):\n    return 1.0\n"
+    for _ in range(2):
+        (warning,) = unsaved_warnings(saved, kernel_namespace(tmp_path, cached))
+        assert "sigmoid in your kernel differs from the saved file" in warning
+    plain = "def helper():\n    return 1\n"
+    (warning,) = unsaved_warnings(saved, kernel_namespace(tmp_path, plain))
+    assert "sigmoid" not in warning and "helper is defined in your kernel" in warning
+
 def test_check_in_a_jupyter_kernel_shows_html_and_warns_when_unsaved(folder):
     saved = nbformat.read(folder / "backprop.ipynb", as_version=4)
     session = nbformat.v4.new_notebook(cells=[
