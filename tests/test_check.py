@@ -46,7 +46,7 @@ PUBLIC_SIDE = [
     *(p for p in PUBLIC_FILES if p.suffix == ".py"),
     *(ROOT / "autograder" / name for name in (
         "engine/public.py", "engine/apart.py", "engine/api.py", "engine/warm.py",
-        "engine/warm_worker.py", "student/notebook.py",
+        "engine/warm_worker.py", "engine/ahead.py", "student/notebook.py",
         "commands/student.py", "commands/check.py", "commands/later.py",
         "instructor/release.py", "__init__.py",
         "formats/classroom.py", "formats/feedback.py")),
