@@ -46,7 +46,7 @@ PUBLIC_SIDE = [
     *(p for p in PUBLIC_FILES if p.suffix == ".py"),
     *(ROOT / "autograder" / name for name in (
         "engine/public.py", "engine/apart.py", "engine/api.py", "engine/warm.py",
-        "engine/warm_worker.py", "student/notebook.py",
+        "engine/warm_worker.py", "engine/ahead.py", "student/notebook.py",
         "commands/student.py", "commands/check.py", "commands/later.py",
         "instructor/release.py", "__init__.py",
         "formats/classroom.py", "formats/feedback.py")),
@@ -219,6 +219,21 @@ def test_inputs_are_drawn_afresh_on_every_run(folder):
     assert "ValueError: [" in first and first != second
 
 
+def test_a_conftest_above_the_assignment_is_not_loaded(tmp_path):
+    """pytest looks for conftest.py files no higher than the assignment's folder: one in
+    the folder that holds it (a student's course folder, say) does not enter the checks."""
+    folder = tmp_path / "backprop"
+    folder.mkdir()
+    for path in PUBLIC_FILES:
+        shutil.copy(path, folder / path.name)
+    loaded = tmp_path / "conftest-ran"
+    (tmp_path / "conftest.py").write_text(f"open({str(loaded)!r}, 'w').close()\n")
+    notebook = write(solved_notebook(), folder / "backprop.ipynb")
+    checks = check_notebook(load_assignment(folder), notebook, ["cost"])
+    assert [c.passed for c in checks] == [True]
+    assert not loaded.exists()
+
+
 # -- the command -------------------------------------------------------------------------
 
 
@@ -292,6 +307,19 @@ def test_unsaved_code_is_reported(folder, tmp_path):
     assert "helper is defined in your kernel but not in the saved file" in warning
     assert "save the notebook" in warning
 
+
+
+def test_a_decorated_function_edited_in_the_kernel_is_reported(folder, tmp_path):
+    """The kernel's code is the function with its decorator; the same text twice (the
+    comparison is kept per text) gives the same answer, an edit a new one."""
+    saved = folder / "backprop.ipynb"
+    cached = "def keep(f):\n    return f\n\n@keep\ndef sigmoid(z):\n    return 1.0\n"
+    for _ in range(2):
+        (warning,) = unsaved_warnings(saved, kernel_namespace(tmp_path, cached))
+        assert "sigmoid in your kernel differs from the saved file" in warning
+    plain = "def helper():\n    return 1\n"
+    (warning,) = unsaved_warnings(saved, kernel_namespace(tmp_path, plain))
+    assert "sigmoid" not in warning and "helper is defined in your kernel" in warning
 
 def test_check_in_a_jupyter_kernel_shows_html_and_warns_when_unsaved(folder):
     saved = nbformat.read(folder / "backprop.ipynb", as_version=4)

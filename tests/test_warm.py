@@ -130,6 +130,75 @@ def test_the_process_tier_keeps_its_host_warm_too(folder):
         assert full_marks(grade_notebook(folder, ["cost"], sandbox="process"), ["cost"])
 
 
+TELLING = "def sigmoid(z):\n    raise ValueError(repr(np.ravel(z)[:3].tolist()))\n"
+
+
+def told(folder: Path, seed: int | None = None) -> str:
+    """What the sigmoid checks gave a notebook whose sigmoid says which inputs it got."""
+    results = warm.grade_warm(load_assignment(folder),
+                              [Submission("notebook", folder / "telling.ipynb")],
+                              oracle="public", parts=["sigmoid"], seed=seed,
+                              allow_process=True)
+    return " ".join(c.message for c in results["notebook"].checks)
+
+
+def test_each_call_draws_new_cases_and_a_seed_gives_the_same_ones(folder):
+    """Sessions are made ready before their job: each still meets cases drawn afresh,
+    and a job with a seed of its own (answered in a session of its own) the seed's."""
+    write(with_cells(solved_notebook(), sigmoid=TELLING), folder / "telling.ipynb")
+    fresh = [told(folder) for _ in range(3)]
+    assert all("ValueError: [" in text for text in fresh) and len(set(fresh)) == 3
+    assert told(folder, seed=7) == told(folder, seed=7) != told(folder, seed=8)
+    assert told(folder) not in fresh
+
+
+def test_an_unknown_part_is_refused_and_the_worker_answers_on(folder):
+    with pytest.raises(ConfigError, match="unknown part"):
+        grade_notebook(folder, ["nope"])
+    first = worker_pid()
+    assert full_marks(grade_notebook(folder, ["cost"]), ["cost"])
+    assert worker_pid() == first
+
+
+class Host:
+    """A stand-in host of children that notes what it was asked, in order."""
+
+    tier = "namespaces"
+
+    def __init__(self) -> None:
+        self.asked: list[tuple] = []
+
+    def spawn(self, workdir: Path, limits: object) -> tuple[int, None]:
+        self.asked.append(("spawn", workdir))
+        return len(self.asked), None
+
+    def kill(self, pid: int) -> None:
+        self.asked.append(("kill", pid))
+
+    def close(self) -> None:
+        self.asked.append(("close",))
+
+
+def test_a_childs_kill_waits_for_the_answer_but_not_for_the_next_child():
+    from autograder.engine.warm_worker import WarmHost
+
+    inner = Host()
+    host = WarmHost(lambda: inner)
+    assert host.tier == "namespaces"
+    pid, _ = host.spawn(Path("a"), None)
+    host.kill(pid)
+    assert inner.asked == [("spawn", Path("a"))]  # the answer is sent now
+    host.flush()
+    assert inner.asked[-1] == ("kill", pid)
+    again, _ = host.spawn(Path("b"), None)
+    host.kill(again)  # lost while loading: killed before its replacement starts
+    host.spawn(Path("c"), None)
+    assert inner.asked[-2:] == [("kill", again), ("spawn", Path("c"))]
+    host.kill(4)
+    host.close()
+    assert inner.asked[-2:] == [("kill", 4), ("close",)]
+
+
 # -- what is left running -------------------------------------------------------------------
 
 KERNEL = """
@@ -169,8 +238,8 @@ def test_the_worker_and_its_zygote_end_with_the_kernel(folder):
     kernel = subprocess.Popen([sys.executable, "-c", KERNEL, str(folder), CONFIG.notebook.name],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     worker = int(kernel.stdout.readline())
-    left = [worker, *descendants(worker)]
-    assert len(left) >= 2 and all(running(p) for p in left)  # the worker and its zygote
+    left = [worker, *descendants(worker)]  # the worker, its zygote (and the last child)
+    assert len(left) >= 2 and running(worker) and running(left[1])
     kernel.stdin.write("\n")
     kernel.stdin.flush()
     kernel.wait(timeout=60)

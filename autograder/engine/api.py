@@ -125,11 +125,16 @@ UNUSED_PLUGINS = (  # pytest's own plugins a grading run has no use for: each co
 def pytest_args(checks: str, rootdir: str, report: str,
                 omit: tuple[str, ...] = ("collectors", "log")) -> list[str]:
     """A quiet pytest run of ``checks`` with no ini file, recorded by pytest-json-report
-    (less the ``omit`` fields) into the file ``report`` (``none``: kept in memory only)."""
+    (less the ``omit`` fields) into the file ``report`` (``none``: kept in memory only).
+
+    ``--confcutdir`` is ``rootdir``: with no ini file pytest would otherwise look for
+    ``conftest.py`` in every folder above the checks and list each of those folders'
+    entries while it collects (a few hundred in a busy home or /tmp, at every run)."""
     return [
         checks, "-qq", "-rN", "--tb=no", "--assert=plain",
         *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
         "-p", "pytest_jsonreport.plugin", "-c", os.devnull, "--rootdir", rootdir,
+        "--confcutdir", rootdir,
         "-W", "ignore", "--json-report", f"--json-report-file={report}",
         "--json-report-omit", *omit,
     ]

@@ -20,7 +20,8 @@ PR_SET_PDEATHSIG = 1
 
 def in_thread(fn: Callable[..., T], *args: object) -> Callable[[], T]:
     """Start ``fn(*args)`` in a thread; a call that waits for it and returns its result (or
-    raises what it raised)."""
+    raises what it raised). Import the kit's modules ``fn`` needs before: two threads that
+    import one module at once can each be handed the half the other has made."""
     box: dict = {}
 
     def run() -> None:

@@ -17,6 +17,7 @@ on Linux also ``PR_SET_PDEATHSIG``), when a call is interrupted, or after
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import subprocess
@@ -132,10 +133,17 @@ def stop(now: bool = False) -> None:
         worker.stop(now)
 
 
+@functools.cache
+def kit_files() -> tuple[Path, ...]:
+    """The kit's own modules, listed once per kernel (an upgrade changes these files, or
+    removes some: their stamps say so)."""
+    return tuple(PACKAGE.rglob("*.py"))
+
+
 def files_stamp(assignment: Assignment, reference: Path | None = None) -> tuple:
     """The size and modification time of each file a worker loads for ``assignment``."""
     paths = {assignment.folder / CONFIG_NAME, assignment.checks, assignment.oracle,
-             *assignment.support_paths, *PACKAGE.rglob("*.py")}
+             *assignment.support_paths, *kit_files()}
     if assignment.driver is not None:
         paths.add(assignment.driver)
     for folder in (*assignment.module_folders, Path(reference or assignment.hidden)):

@@ -8,6 +8,11 @@ children (the zygote, its probe and canary) is opened once, in a thread started 
 this worker imports pytest and numpy, so that the two overlap; each job still forks a fresh
 child from it for the student's cells, and the zygote never runs student code.
 
+Each job runs in a grading session made ready while the worker waited for it
+(``engine/ahead.py``: pytest started, the oracle loaded, the checks collected); the first
+one is made ready while the zygote starts. The child of a job is killed right after its
+answer is sent, and always before the next child is forked.
+
 It stops at the end of its stdin (the kernel is gone or said stop), when its parent dies
 (Linux: ``PR_SET_PDEATHSIG``), or after IDLE_SECONDS without a job; its zygote and
 children go with it.
@@ -46,9 +51,14 @@ def lines_of(stream: object) -> queue.Queue:
 
 def start_host(shared: dict, out: Path) -> Callable[[], object]:
     """Open the proven host of ``shared``'s jobs (as ``grade`` would: the same folders
-    hidden, the same secrets tried by the canary) in a thread; a call that waits for it."""
+    hidden, the same secrets tried by the canary) in a thread; a call that waits for it.
+
+    The kit's modules the thread uses are imported here, before it starts: two threads that
+    import at once can each be handed a module the other has half made (numpy, which the
+    canary imports, is the one module left to it: it imports none of the kit's)."""
     from autograder.core.config import load_assignment
     from autograder.core.loader import Submission
+    from autograder.sandbox import confine, proxy  # noqa: F401 - the probe's, the canary's
     from autograder.sandbox.policy import open_for_grading
 
     assignment = load_assignment(shared["assignment"])
@@ -64,38 +74,94 @@ def host_alive(host: object) -> bool:
     return process is None or process.poll() is None
 
 
+class WarmHost:
+    """The worker's host of children as ``grade`` sees it: waited for at its first use
+    (the first session is made ready while it opens), and each child's kill done by
+    :meth:`flush`, after the answer is sent and before any other child is forked."""
+
+    def __init__(self, opened: Callable[[], object]) -> None:
+        self._opened, self._host, self._kills = opened, None, []
+
+    def ready(self) -> object:
+        """The opened host (raises why it could not open)."""
+        if self._host is None:
+            self._host = self._opened()
+        return self._host
+
+    def alive(self) -> bool:
+        return host_alive(self.ready())
+
+    def __getattr__(self, name: str) -> object:  # spawn, tier, uid_of, host
+        return getattr(self.ready(), name)
+
+    def spawn(self, workdir: Path, limits: object) -> tuple:
+        self.flush()  # a child lost while loading is killed before the next one starts
+        return self.ready().spawn(workdir, limits)
+
+    def kill(self, pid: int) -> None:
+        self._kills.append(pid)
+
+    def flush(self) -> None:
+        while self._kills:
+            self._host.kill(self._kills.pop(0))
+
+    def close(self) -> None:
+        if self._host is not None:
+            self.flush()
+            self._host.close()
+
+
+def answer(answers: object, reply: dict) -> None:
+    answers.write(json.dumps(reply) + "\n")
+    answers.flush()
+
+
 def serve(shared: dict, lines: queue.Queue, answers: object, out: Path) -> None:
-    opened = start_host(shared, out)
-    from autograder.engine import plugin  # pytest, numpy, the kit: while the zygote starts
+    """Answer each job, each in the session made ready while the worker waited for it."""
+    host = WarmHost(start_host(shared, out))
+    # pytest, numpy, the kit: while the zygote starts
+    from autograder.engine.ahead import Ahead, next_job, read_again
     from autograder.engine.apart import answer_job, error_reply
 
-    host = None
+    oracle = "public"  # what check() asks; then what the last job asked
     try:
         while True:
+            held = Ahead(lines, shared, oracle, host, IDLE_SECONDS)
             try:
-                line = lines.get(timeout=IDLE_SECONDS)
-            except queue.Empty:
+                reply = answer_job(held.job_ahead, host=host, out=out, plugins=[held])
+            except Exception:  # a host that could not open: said in the job's own answer
+                if held.taken:
+                    raise
+            if STOPPING:
                 return
-            if line is None:
+            job = held.job if held.asked else next_job(lines, shared, IDLE_SECONDS)
+            if job is None:  # the kernel is gone, said stop, or was idle too long
                 return
-            job = {**shared, **json.loads(line)}
-            if host is None or not host_alive(host):
-                if host is not None:
-                    host.close()
-                    opened = start_host(shared, out)
+            if not held.taken:  # in a session of its own, as it asks
                 try:
-                    host = opened()
+                    if not host.alive():
+                        host.close()
+                        host = WarmHost(start_host(shared, out))
+                    host.ready()
                 except Exception as err:  # noqa: BLE001 - the job's answer says why
-                    answers.write(json.dumps(error_reply(err)) + "\n")
-                    answers.flush()
+                    answer(answers, error_reply(err))
                     return
-            plugin._digest.cache_clear()  # a notebook saved again is read again
-            reply = answer_job(job, host=host, out=out)
-            answers.write(json.dumps(reply) + "\n")
-            answers.flush()
+                read_again()
+                reply = answer_job(job, host=host, out=out)
+            answer(answers, reply)
+            host.flush()
+            oracle = job["oracle"]
     finally:
-        if host is not None:
-            host.close()
+        host.close()
+
+
+STOPPING = False  # set by SIGTERM: pytest takes the SystemExit for one of its own errors
+
+
+def stop(*_: object) -> None:
+    global STOPPING
+    STOPPING = True
+    sys.exit(0)
 
 
 def main() -> None:
@@ -103,9 +169,10 @@ def main() -> None:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)  # pytest's words must not mix with the answers
     os.close(null)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, stop)
     die_with(int(sys.argv[1]), signal.SIGTERM)  # Linux; elsewhere the end of stdin
-    lines = lines_of(sys.stdin)
+    # a descriptor of its own: pytest puts /dev/null on descriptor 0 while checks run
+    lines = lines_of(os.fdopen(os.dup(0), "rb"))
     first = lines.get()
     if first is None:
         return

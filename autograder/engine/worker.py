@@ -38,6 +38,7 @@ def run(job: dict) -> int:
     channel = job.get("channel")
     if channel is not None:
         os.set_inheritable(channel, False)  # the worker's alone, not its zygote's
+    from autograder.sandbox import confine  # noqa: F401 - the thread's, imported before it
     proven = in_thread(open_for_grading, assignment, reference, out, submissions, tier,
                        tier == "process")  # process only: only when asked for by name
     from autograder.engine.api import grade  # pytest and numpy, as the zygote starts

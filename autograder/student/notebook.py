@@ -14,12 +14,14 @@ upload and no path are needed. In a kernel the checks run in this kernel's warm 
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import json
 import os
 import sys
 import tempfile
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +111,7 @@ def check(part: str | list[str] | None = None, notebook: Path | str | None = Non
     except (ConfigError, ChecksError) as err:
         _show(f"autograder check: {err}", None)
         return
-    _show(feedback.text(), feedback)
+    _show(feedback.text, feedback)
 
 
 def check_cell_source(part: str = "") -> str:
@@ -161,7 +163,9 @@ def _in_jupyter() -> bool:
         is not None
 
 
-def _show(text: str, feedback: Feedback | None) -> None:
+def _show(text: str | Callable[[], str], feedback: Feedback | None) -> None:
+    """``feedback``'s table as HTML in Jupyter, else ``text`` printed (made only then: the
+    text table is the slower one to draw)."""
     if _in_jupyter():
         from IPython.display import HTML, display
 
@@ -170,7 +174,7 @@ def _show(text: str, feedback: Feedback | None) -> None:
         else:
             display(HTML(f"<p style=\"color:red\">{_escape(text)}</p>"))
         return
-    print(text)
+    print(text if isinstance(text, str) else text())
 
 
 def _escape(text: str) -> str:
@@ -182,22 +186,25 @@ def _escape(text: str) -> str:
 # ------------------------------------------------------------------ saved vs. running code
 
 
+@functools.lru_cache(maxsize=512)
+def functions_in(source: str) -> tuple[tuple[str, str], ...]:
+    """Each top-level function of ``source`` with its code (``ast.dump``), in order; none
+    when it does not parse. Kept per text: a call's cells are mostly the last call's."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ()
+    return tuple((node.name, ast.dump(node)) for node in tree.body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
 def saved_functions(path: Path) -> dict[str, str]:
     """Each top-level function of the saved notebook's code cells (the last definition wins)."""
     try:
         cells = read_cells(path)
     except SubmissionError:
         return {}
-    found = {}
-    for source in cells:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found[node.name] = ast.dump(node)
-    return found
+    return {name: code for source in cells for name, code in functions_in(source)}
 
 
 def kernel_functions(namespace: dict) -> dict[str, str]:
@@ -207,11 +214,12 @@ def kernel_functions(namespace: dict) -> dict[str, str]:
         if not (inspect.isfunction(obj) and obj.__module__ == "__main__" and obj.__name__ == name):
             continue
         try:
-            tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
-        except (OSError, TypeError, SyntaxError):
+            source = textwrap.dedent(inspect.getsource(obj))
+        except (OSError, TypeError):
             continue
-        if tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found[name] = ast.dump(tree.body[0])
+        first = functions_in(source)[:1]  # getsource gives the def (and its decorators)
+        if first:
+            found[name] = first[0][1]
     return found
 
 
