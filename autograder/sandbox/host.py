@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import deque
 from pathlib import Path
 
 from autograder.core.errors import Misuse, SandboxUnavailable
@@ -158,22 +159,28 @@ def hidden_copies(hide: list[Path] | tuple, depth: int = 6, budget: int = 50_000
     folder holding ``assignments/<name>/hidden`` (another checkout, a clone, an unpacked
     package: its examples and git history hold solutions too) under the folders a child must
     not see and the shared scratch folders, links not followed, ``depth`` levels and
-    ``budget`` folders at most. The uid tier's wall is file modes: a copy others may read
-    anywhere is an answer key, so its canary tries these."""
+    ``budget`` folders at most, shallow folders first (a copy in /tmp is found before the
+    budget goes on the depths of other trees), virtual environments not entered. The uid
+    tier's wall is file modes: a copy others may read anywhere is an answer key, so its
+    canary tries these."""
     found: list[Path] = []
     tops = [Path(p) for p in hide] + [Path(p) for p in SHARED if Path(p).is_dir()]
-    for top in dict.fromkeys(tops):
-        for folder, dirs, _ in os.walk(top):
-            budget -= 1
-            here = Path(folder)
-            if here.name == "hidden" and here.parent.parent.name == "assignments":
-                found += secret_files([here])[:4] + secret_files([here.parents[2]])[:4]
-                dirs[:] = []
-            elif budget <= 0 or len(here.relative_to(top).parts) >= depth:
-                dirs[:] = []
-            else:
-                dirs[:] = [d for d in dirs if not d.startswith((".", "__"))
-                           and d not in ("node_modules", "site-packages", "proc", "sys")]
+    queue = deque((top, 0) for top in dict.fromkeys(tops))
+    while queue and budget > 0:
+        here, level = queue.popleft()
+        budget -= 1
+        if here.name == "hidden" and here.parent.parent.name == "assignments":
+            found += secret_files([here])[:4] + secret_files([here.parents[2]])[:4]
+            continue
+        if level >= depth or (here / "pyvenv.cfg").is_file():
+            continue
+        try:
+            with os.scandir(here) as entries:
+                subdirs = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+        except OSError:
+            continue
+        queue.extend((here / d, level + 1) for d in subdirs if not d.startswith((".", "__"))
+                     and d not in ("node_modules", "site-packages", "proc", "sys"))
     return found
 
 
