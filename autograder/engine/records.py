@@ -9,6 +9,7 @@ from pathlib import Path
 
 from autograder.core.atomic import write_atomic
 from autograder.core.results import properties
+from autograder.core.student_files import read_each
 from autograder.formats.gradescope import RESULTS_NAME
 
 RECORD_NAME = "report.json"  # the student's, beside results.json; the class's in DIR
@@ -56,17 +57,7 @@ def write_student_record(folder: Path, record: dict) -> None:
 def read_student_records(out: Path) -> dict[str, dict]:
     """Every graded student's record in ``out`` (one beside a results.json), by student,
     sorted by name; an unreadable one is left out."""
-    found = {}
-    for path in sorted(out.glob(f"*/{RECORD_NAME}")):
-        if not (path.parent / RESULTS_NAME).is_file():
-            continue  # a run stopped between the two: the student is graded again
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(record, dict):
-            found[path.parent.name] = record
-    return found
+    return read_each(out, RECORD_NAME, beside=RESULTS_NAME)
 
 
 def _summary(tests: list[dict]) -> dict:

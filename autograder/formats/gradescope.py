@@ -23,6 +23,7 @@ from autograder.core.results import (
     CheckResult,
     StudentResult,
 )
+from autograder.core.student_files import read_each
 from autograder.formats.feedback_md import FEEDBACK_NAME, feedback_markdown
 
 RESULTS_NAME = "results.json"
@@ -101,15 +102,7 @@ def read_results(student: str, data: dict) -> StudentResult:
 def read_all_results(out: Path) -> dict[str, dict]:
     """Every ``out/<student>/results.json`` as written, by student, sorted by name; one that
     does not read (a crash before its folder was synced: ``core/atomic.py``) is not graded."""
-    found = {}
-    for path in sorted(out.glob(f"*/{RESULTS_NAME}")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict):
-            found[path.parent.name] = data
-    return found
+    return read_each(out, RESULTS_NAME)
 
 
 def read_all_students(out: Path) -> dict[str, StudentResult]:

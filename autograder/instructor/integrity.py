@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 
 from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment
+from autograder.core.student_files import read_each
 from autograder.engine.probes import INTEGRITY_NAME, WRONG
 from autograder.formats.csv_cell import safe_row
 from autograder.formats.gradescope import RESULTS_NAME
@@ -67,17 +67,7 @@ class Signals:
 
 def read_records(out: Path) -> dict[str, dict]:
     """Every graded student's integrity record in ``out``, by student (unreadable: left out)."""
-    found = {}
-    for path in sorted(out.glob(f"*/{INTEGRITY_NAME}")):
-        if not (path.parent / RESULTS_NAME).is_file():
-            continue
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(record, dict):
-            found[path.parent.name] = record
-    return found
+    return read_each(out, INTEGRITY_NAME, beside=RESULTS_NAME)
 
 
 def wrong_answers(record: dict) -> dict[str, np.ndarray]:
