@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from autograder.core.loader import Submission
+from autograder.core.processes import wait_any
 
 TRIES = 2  # workers a student's grading may kill before they are given up
 MAX_RESTARTS = 20  # worker restarts in one run before the host is blamed
@@ -157,8 +158,8 @@ class Pool:
 
     def _pump(self, timeout: float) -> None:
         """Read what the workers said within ``timeout`` seconds."""
-        if not self.selector.get_map():
-            time.sleep(min(timeout, 0.05))
+        if not self.selector.get_map():  # pipes closed: the workers are ending
+            wait_any([w.process for w in self.running], min(timeout, 0.05))
             return
         for key, _ in self.selector.select(timeout):
             self._read(key.data, key.fd)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder.core.processes import wait
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.links import SocketLink
 
@@ -110,9 +111,11 @@ class Zygote:
             pass  # the zygote is gone, and its children with it
 
     def close(self) -> None:
+        """Close the control socket: the zygote kills what is left of its children and
+        exits; wait for that (5 s at most, then kill it)."""
         self._ctrl.close()
         try:
-            self.process.wait(timeout=5)
+            wait(self.process, 5.0)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -122,3 +125,4 @@ class Zygote:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
