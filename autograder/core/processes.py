@@ -26,7 +26,10 @@ def wait_any(processes: list[subprocess.Popen], seconds: float) -> bool:
             time.sleep(min(seconds, 0.05))
         return False
     try:
-        select.select(fds, [], [], seconds)
+        poll = select.poll()  # any descriptor number (select.select stops at 1024)
+        for fd in fds:
+            poll.register(fd, select.POLLIN)
+        poll.poll(seconds * 1000)
     finally:
         for fd in fds:
             os.close(fd)
