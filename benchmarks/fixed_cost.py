@@ -30,25 +30,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from throughput import ASSIGNMENT, NO_VERDICT, ROOT, Broken, autograder_command
+from throughput import time_grading as timed
 
 EXAMPLE = ROOT / "assignments" / ASSIGNMENT / "examples" / "submissions" / "correct.ipynb"
 TARGETS = {"--help": 1.2, "list": 1.2, "grade (one submission)": 4.0}
 SMALL_ROUNDS = 2
 NUMPY = [sys.executable, "-c", "import numpy"]
-
-
-def timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        print(done.stdout[-3000:], done.stderr[-3000:], sep="\n", file=sys.stderr)
-        raise Broken(f"{' '.join(cmd[-6:])} exited with status {done.returncode}")
-    return wall
 
 
 def full_marks(out: Path) -> bool:

@@ -149,12 +149,13 @@ def grade_command(subs: Path, out: Path, jobs: int) -> list[str]:
 
 
 def time_grading(cmd: list[str]) -> float:
+    """The wall time of ``cmd`` (run in the kit's folder); Broken when it fails."""
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         print(done.stdout[-3000:], done.stderr[-3000:], sep="\n", file=sys.stderr)
-        raise Broken(f"the grade command exited with status {done.returncode}")
+        raise Broken(f"{' '.join(cmd[-6:])} exited with status {done.returncode}")
     return wall
 
 
