@@ -2,10 +2,10 @@
 
 Each worker is a process grading a shard of students in turn; it says on its channel which
 sandbox it proved (``host {...}``: the first one is the run's, and later workers are
-started with it) or why
-none may grade (``refused {...}``: the run grades nobody), then ``begin N`` and ``done N``
-per student (``autograder/engine/recorder.py``); its own output (stdout and
-stderr, one pipe) is kept as a bounded tail in memory, never in a file a child could fill.
+started with it) or why none may grade (``refused {...}``: the run grades nobody), then
+``begin N`` and ``done N`` per student (``autograder/engine/recorder.py``); its own output
+(stdout and stderr, one pipe) is kept as a bounded tail in memory, never in a file a child
+could fill.
 Its temporary files (its children's folders) are in a folder of its own, removed when it
 ends, inside one removed with the run.
 When a worker dies (killed, crashed), the students it had not finished are dealt to a new
