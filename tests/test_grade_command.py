@@ -152,6 +152,7 @@ def test_a_crashing_grader_worker_is_reported_not_hidden(toy, tmp_path):
     assert run.returncode == 1
     assert "worker(s) failed" in run.stderr and "SyntaxError" in run.stderr
     assert "(right)" in run.stderr  # the submission left ungraded is named
+    assert "(0 graded now, 0 already graded, 1 not graded)" in run.stdout
     assert not (out / "right" / "results.json").exists()
     assert (out / "grades.csv").read_text().splitlines() == [
         "student,square,derivative,total,max_score"]

@@ -34,6 +34,7 @@ from autograder.engine.out_lock import own_folder
 from autograder.engine.pool import Stopped
 from autograder.formats.gradescope import read_all_students
 from autograder.sandbox.host import NOT_PROTECTED, asked_tier, describe_tier
+from autograder.sandbox.limits import Limits
 
 DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the host's, said in one line
 
@@ -80,6 +81,7 @@ def _grade(args: argparse.Namespace, console: Console, assignment: Assignment,
     reference = Path(args.reference or assignment.hidden).resolve()
     if not (reference / ORACLE_NAME).is_file():
         raise Misuse(f"{reference}: no hidden oracle {ORACLE_NAME} here (see --reference)")
+    Limits.configured()  # a mistyped $AUTOGRADER_LIMITS stops the run before any worker
     from autograder.instructor.roster import class_list, graded_students, read_roster
 
     roster = read_roster(Path(args.roster)) if args.roster else None
@@ -221,7 +223,10 @@ def _print_table(console: Console, assignment, out: Path, students: list[str], g
     console.print(table)
     mean = sum(totals) / len(totals) if totals else 0.0
     full = sum(t >= assignment.total_points - 1e-9 for t in totals)
-    console.print(f"{len(students)} submissions ({graded} graded now, {len(students) - graded} "
-                  f"already graded): mean {mean:.2f} / {assignment.total_points:g}, "
+    missing = len(students) - len(totals)  # a worker that failed: shown as -, never as 0
+    counts = (f"{graded} graded now, {len(totals) - graded} already graded"
+              + (f", {missing} not graded" if missing else ""))
+    console.print(f"{len(students)} submissions ({counts}): mean {mean:.2f} / "
+                  f"{assignment.total_points:g}, "
                   f"{full} with full marks. Results in {out}/ (results.json per student, "
                   "grades.csv, report.html for the class, report.json).")

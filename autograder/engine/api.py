@@ -67,8 +67,9 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
     ``oracle.py``, and it is hidden from the children with either oracle. ``seed``: default
     ``$AUTOGRADER_SEED``, else the hidden folder's, else 0 (hidden); fresh entropy (public).
     ``sandbox``: the tier (default: the strongest isolating one; ``process`` only with
-    ``allow_process``). ``out``: where each student's results.json and feedback.md go
-    (default: a temporary folder). ``deadline``: seconds; past it the run stops and
+    ``allow_process``). ``limits``: default ``Limits.configured()`` (``$AUTOGRADER_LIMITS``).
+    ``out``: where each student's results.json and feedback.md go (default: a temporary
+    folder). ``deadline``: seconds; past it the run stops and
     ``DeadlinePassed`` is raised. ``plugins``: more pytest plugins, registered after the
     grading plugin. ``host``: a proven host of children (``sandbox.open_host``) to grade in,
     kept open for its owner (then ``sandbox`` and ``allow_process`` are its owner's choice);
@@ -94,7 +95,8 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
     with ExitStack() as stack:
         if out is None:
             out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autograder-")))
-        plugin = GradingPlugin(assignment, submissions, Path(out), seed, limits or Limits(),
+        plugin = GradingPlugin(assignment, submissions, Path(out), seed,
+                               limits or Limits.configured(),
                                reference, oracle_file, sandbox, allow_process, host,
                                integrity and oracle == "hidden")
         selected = [SelectParts(chosen)] if parts is not None else []

@@ -50,14 +50,13 @@ def run(job: dict) -> int:
         say(channel, "refused", {"error": str(err)})
         return err.exit_status
     say(channel, "host", host.host)
-    # AUTOGRADER_LIMITS (JSON, e.g. '{"call_seconds": 1}') overrides defaults; the job wins
-    limits = {**json.loads(os.environ.get("AUTOGRADER_LIMITS") or "{}"), **job.get("limits", {})}
     try:
+        limits = Limits.configured(job.get("limits"))  # $AUTOGRADER_LIMITS; the job wins
         for first in range(0, len(submissions), SESSION):  # memory bounded by SESSION, not N
             chunk = submissions[first:first + SESSION]
             recorder = Recorder(chunk, out, channel, first)  # after the grading plugin
             grade(assignment, chunk, reference=reference, seed=int(job["seed"]),
-                  limits=Limits(**limits), out=out, plugins=[recorder], host=host,
+                  limits=limits, out=out, plugins=[recorder], host=host,
                   integrity=bool(job.get("integrity", False)))
     except KitError as err:  # before anyone was graded: the pool names the host's failure
         print(f"autograder: error: {err}", file=sys.stderr)

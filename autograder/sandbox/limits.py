@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+
+from autograder.core.errors import ConfigError
+
+ENVIRONMENT = "AUTOGRADER_LIMITS"  # JSON, e.g. '{"call_seconds": 1}': the grading host's own
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,22 @@ class Limits:
     processes: int = 8
     restarts: int = 4
     answer_bytes: int = 4 << 20
+
+    @classmethod
+    def configured(cls, overrides: dict | None = None) -> Limits:
+        """The defaults, then ``$AUTOGRADER_LIMITS`` (a JSON object of fields), then
+        ``overrides``: what every grading run uses unless its caller gives limits."""
+        text = os.environ.get(ENVIRONMENT) or "{}"
+        try:
+            chosen = {**json.loads(text), **(overrides or {})}
+        except (ValueError, TypeError):
+            raise ConfigError(f"${ENVIRONMENT} is not a JSON object: {text[:80]!r}") from None
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(chosen) - names)
+        if unknown:
+            raise ConfigError(f"${ENVIRONMENT}: unknown limit(s) {', '.join(unknown)}; the "
+                              f"limits are {', '.join(sorted(names))}")
+        return cls(**chosen)
 
     def for_child(self) -> dict:
         """The part the child applies to itself with setrlimit."""
