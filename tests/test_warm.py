@@ -117,11 +117,13 @@ def test_a_changed_check_file_is_loaded_by_a_new_worker(folder):
 
 def test_a_dead_worker_is_replaced(folder):
     grade_notebook(folder, ["cost"])
-    first = worker_pid()
-    warm._worker.process.kill()
+    first, scratch = worker_pid(), Path(warm._worker.folder)
+    assert scratch.is_dir()
+    warm._worker.process.kill()  # no time to remove its own folder
     warm._worker.process.wait()
     assert full_marks(grade_notebook(folder, ["cost"]), ["cost"])
     assert worker_pid() != first
+    assert not scratch.exists()  # removed by the kernel's side
 
 
 def test_the_process_tier_keeps_its_host_warm_too(folder):
@@ -240,6 +242,8 @@ def test_the_worker_and_its_zygote_end_with_the_kernel(folder):
     worker = int(kernel.stdout.readline())
     left = [worker, *descendants(worker)]  # the worker, its zygote (and the last child)
     assert len(left) >= 2 and running(worker) and running(left[1])
+    scratch = Path(os.readlink(f"/proc/{worker}/cwd"))  # its private folder
+    assert scratch.name.startswith("autograder-warm-") and scratch.is_dir()
     kernel.stdin.write("\n")
     kernel.stdin.flush()
     kernel.wait(timeout=60)
@@ -247,6 +251,7 @@ def test_the_worker_and_its_zygote_end_with_the_kernel(folder):
     while any(running(p) for p in left) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in left if running(p)]
+    assert not scratch.exists()  # even with the kernel's death on the heels of its stdin's end
 
 
 def test_stop_ends_the_worker(folder):
@@ -323,6 +328,16 @@ def test_without_an_answer_from_colab_the_saved_file_is_checked(folder, monkeypa
     (folder / CONFIG.notebook.name).unlink()
     with pytest.raises(ConfigError, match="no such notebook"):
         run_check("cost")
+
+
+def test_the_colab_copy_goes_with_the_kernel():
+    code = ("from autograder.student import notebook\n"
+            "print(notebook.write_snapshot({'cells': []}, 'backprop.ipynb'))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    copy = Path(run.stdout.strip())
+    assert copy.name == "backprop.ipynb" and copy.parent.name.startswith("autograder-colab-")
+    assert not copy.parent.exists()
 
 
 def test_outside_colab_google_is_not_imported(folder, monkeypatch):

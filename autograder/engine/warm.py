@@ -20,6 +20,7 @@ import atexit
 import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,10 +46,13 @@ class Worker:
     def __init__(self, shared: dict, stamp: tuple) -> None:
         self.shared, self.stamp = shared, stamp
         self.log = tempfile.TemporaryFile()  # its last words, if it dies
+        self.folder = tempfile.mkdtemp(prefix="autograder-warm-")  # its own, removed by
+        # the worker as it ends, and here after it (it may have been killed)
         group = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if WINDOWS
                  else {"start_new_session": True})  # a kernel's interrupt is not for it
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.engine.warm_worker", str(os.getpid())],
+            [sys.executable, "-m", "autograder.engine.warm_worker", str(os.getpid()),
+             self.folder],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
             cwd=tempfile.gettempdir(), env=worker_env(), **group)
         self.used = time.monotonic()
@@ -94,6 +98,7 @@ class Worker:
             self.process.kill()
             self.process.wait()
         self.process.stdout.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def _send(self, obj: dict) -> None:
         self.process.stdin.write(json.dumps(obj).encode() + b"\n")

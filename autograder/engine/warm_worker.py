@@ -1,6 +1,7 @@
 """The warm checker's worker: one per notebook kernel, grading each ``check()`` it is asked.
 
-Started by ``engine/warm.py`` as ``python -m autograder.engine.warm_worker PARENT_PID``. Its
+Started by ``engine/warm.py`` as ``python -m autograder.engine.warm_worker PARENT_PID
+FOLDER`` (its private working folder, which it removes as it ends). Its
 first stdin line is what every job of this worker shares (assignment, reference,
 submissions, tier); each further line is one job, answered by one JSON line on the worker's
 original stdout (pytest's own words go to the null device). The host of sandboxed
@@ -176,12 +177,13 @@ def main() -> None:
     first = lines.get()
     if first is None:
         return
-    folder = Path(tempfile.mkdtemp(prefix="autograder-warm-"))
+    folder = Path(sys.argv[2])  # private, made by the kernel's side (engine/warm.py)
     try:
         os.chdir(folder)
         (folder / "out").mkdir()
         serve(json.loads(first), lines, answers, folder / "out")
-    finally:
+    finally:  # a SIGTERM now (the kernel's death just after its end of stdin) must not
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # cut the folder's removal short
         os.chdir(tempfile.gettempdir())
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -14,10 +14,12 @@ upload and no path are needed. In a kernel the checks run in this kernel's warm 
 from __future__ import annotations
 
 import ast
+import atexit
 import functools
 import inspect
 import json
 import os
+import shutil
 import sys
 import tempfile
 import textwrap
@@ -147,6 +149,7 @@ def write_snapshot(notebook: dict, name: str) -> Path:
     kernel, so its warm worker is started once)."""
     if not _snapshots:
         _snapshots.append(Path(tempfile.mkdtemp(prefix="autograder-colab-")))
+        atexit.register(shutil.rmtree, _snapshots[0], True)  # gone with the kernel
     path = _snapshots[0] / Path(name).name
     path.write_text(json.dumps(notebook), encoding="utf-8")
     return path
