@@ -26,7 +26,7 @@ from autograder.core.config import Assignment
 from autograder.core.loader import discover
 from autograder.core.results import from_pytest
 from autograder.engine.batch import Batch, run_batch
-from autograder.engine.records import merge_reports, without_students
+from autograder.engine.records import merge_reports, record_text, without_students
 from autograder.formats.grades_csv import grades_csv, write_grades_csv
 from autograder.formats.gradescope import read_all_results, read_results, results, write_results
 
@@ -264,6 +264,16 @@ def test_merge_reports_of_hand_written_shards():
     assert merged["summary"] == {"passed": 5, "failed": 1, "total": 6, "collected": 6}
     assert merged["tests"] == shard1["tests"] + shard2["tests"]
     assert merged["warnings"] == [{"message": "w1"}]
+
+
+@pytest.mark.parametrize("tests", [[], toy_tests("ann")[:1], toy_tests("ann") + toy_tests("bob")])
+def test_a_record_written_a_test_at_a_time_is_what_json_dumps_writes(tests):
+    head = {"created": 1.5, "duration": 2.0, "exitcode": 1, "root": "/checks",
+            "environment": {"Python": "3.11"}, "summary": {"passed": 1, "total": 1},
+            "warnings": [{"message": "w1"}], "sandbox": {"tier": "namespaces", "tried": []}}
+    whole = {**{k: v for k, v in head.items() if k not in ("warnings", "sandbox")},
+             "tests": tests, "warnings": head["warnings"], "sandbox": head["sandbox"]}
+    assert "".join(record_text(head, iter(tests))) == json.dumps(whole, indent=1)
 
 
 def test_an_earlier_record_without_the_regraded_students():

@@ -47,8 +47,9 @@ from autograder.formats.gradescope import read_all_students
 from autograder.instructor.integrity import (
     SHARED,
     SIMILAR,
-    read_records,
+    each_record,
     shared_wrong_answers,
+    wrong_answers,
 )
 from autograder.instructor.similarity import (
     COMMON,
@@ -215,7 +216,7 @@ def test_the_candidate_pairs_give_what_comparing_every_pair_gives(graded):
     fingerprints; and each pair asked for (``also``) has its exact score too."""
     from copydetect import compare_files
 
-    code = {s: solution_code(r["cells"]) for s, r in read_records(graded).items()}
+    code = {s: solution_code(r["cells"]) for s, r in each_record(graded)}
     boilerplate = boilerplate_code(load_assignment("backprop"))
     prints = fingerprints(code, boilerplate)
     every = {}
@@ -322,14 +323,14 @@ def test_autodiff_probes_share_a_copied_wrong_answer_and_no_catalogued_one(tmp_p
                           "autodiff", str(folder), "--out", str(out), "--jobs", "2"],
                          capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
-    records = read_records(out)
+    records = dict(each_record(out))
     statuses = {s: {q: a["status"] for q, a in r["probes"].items()} for s, r in records.items()}
     assert set(statuses["correct_script"].values()) == {RIGHT}
     assert statuses["exp_twice"]["autodiff_local: grads"] == WRONG
     assert statuses["exp_twice"]["autodiff_value: value"] == RIGHT
     assert statuses["power_rule_copy"]["autodiff_local: grads"] == MISTAKE
     assert WRONG not in statuses["power_rule_copy"].values()
-    shared = shared_wrong_answers(records)
+    shared = shared_wrong_answers({s: wrong_answers(r) for s, r in records.items()})
     assert set(shared) == {("exp_twice", "exp_twice_copy")}
     assert "autodiff_local: grads" in shared["exp_twice", "exp_twice_copy"]
 
@@ -348,8 +349,9 @@ def test_wrong_answers_agree_to_1e_12_relative_and_only_wrong_ones_count():
         "cat": record(b3=[1.0, -2.0], W2=[3.0], a3=RIGHT),  # both agree with ann's
         "dan": record(b3=MISTAKE, W2=NONE, a3=RIGHT),
     }
-    assert shared_wrong_answers(records) == {("ann", "bob"): ("b3",), ("ann", "cat"): ("b3", "W2"),
-                                             ("bob", "cat"): ("b3",)}
+    wrong = {student: wrong_answers(r) for student, r in records.items()}
+    assert shared_wrong_answers(wrong) == {("ann", "bob"): ("b3",), ("ann", "cat"): ("b3", "W2"),
+                                           ("bob", "cat"): ("b3",)}
     assert np.isclose(1.0 + 5e-13, 1.0, rtol=1e-12, atol=0)  # the hand check of bob's b3
 
 

@@ -17,24 +17,28 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
 from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment
 from autograder.core.loader import Submission
 from autograder.core.results import properties
+from autograder.core.student_files import each
 from autograder.engine.grader_failed import write_failed
 from autograder.engine.pool import Outcome, Pool
 from autograder.engine.records import (
     RECORD_NAME,
-    merge_reports,
-    read_student_records,
+    each_student_record,
+    merged_head,
+    record_text,
     without_students,
 )
 from autograder.formats.grades_csv import write_grades_csv
-from autograder.formats.gradescope import read_all_results, read_all_students
+from autograder.formats.gradescope import RESULTS_NAME, read_all_students
 from autograder.sandbox.limits import Limits
 
 ROOM_BYTES = 256 * 1024  # free space in DIR below which a worker's death is the disk's fault
@@ -91,21 +95,32 @@ def sweep_partial_writes(out: Path) -> None:
 def write_outputs(batch: Batch, host: dict | None) -> None:
     """report.json and grades.csv, from every student in ``batch.out`` (the grade command
     adds the class report, report.html); ``host``: the sandbox of this run's grading (None:
-    nobody was graded now, the earlier run's is kept)."""
-    records = read_student_records(batch.out)
-    earlier = _read(batch.out / RECORD_NAME) or {}
-    older = set(read_all_results(batch.out)) - set(records)  # graded before records were kept
-    kept = list(records.values())
+    nobody was graded now, the earlier run's is kept). The students' records are read one
+    at a time, twice (the summary, then the tests), so memory does not grow with the class."""
+    out, recorded = batch.out, set()
+
+    def records() -> Iterator[dict]:
+        for student, record in each_student_record(out):
+            recorded.add(student)
+            yield record
+
+    heads = [head for head in [merged_head(records())] if head is not None]
+    older = {s for s, _ in each(out, RESULTS_NAME)} - recorded  # graded before records were
+    earlier = (_read(out / RECORD_NAME) or {}) if older or host is None else {}  # kept
+    kept = []
     if older & {properties(t).get("student") for t in earlier.get("tests", [])}:
         everyone = {properties(t).get("student") for t in earlier["tests"]}
         kept.append(without_students(earlier, everyone - older))
-    if kept:
-        report = merge_reports(kept)
+        heads.append(merged_head(kept))
+    if heads:
+        head = merged_head(heads)
         host = host or earlier.get("sandbox")
         if host is not None:
-            report["sandbox"] = host
-        write_atomic(batch.out / RECORD_NAME, json.dumps(report, indent=1, default=str))
-    write_grades_csv(batch.out, batch.assignment)
+            head["sandbox"] = host
+        tests = chain((t for _, r in each_student_record(out) for t in r.get("tests", [])),
+                      (t for r in kept for t in r["tests"]))
+        write_atomic(out / RECORD_NAME, record_text(head, tests))
+    write_grades_csv(out, batch.assignment)
 
 
 def _read(path: Path) -> dict | None:

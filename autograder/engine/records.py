@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from autograder.core.atomic import write_atomic
 from autograder.core.results import properties
-from autograder.core.student_files import read_each
+from autograder.core.student_files import each
 from autograder.formats.gradescope import RESULTS_NAME
 
 RECORD_NAME = "report.json"  # the student's, beside results.json; the class's in DIR
@@ -17,19 +18,58 @@ RECORD_NAME = "report.json"  # the student's, beside results.json; the class's i
 
 def merge_reports(records: list[dict]) -> dict:
     """One pytest-json-report object: tests concatenated, summary counts added up."""
+    head = merged_head(records)
+    warnings = head.pop("warnings")
+    return {**head, "tests": [t for r in records for t in r.get("tests", [])],
+            "warnings": warnings}
+
+
+def merged_head(records: Iterable[dict]) -> dict | None:
+    """What the merge of ``records`` says besides its tests (None: no record): the earliest
+    start, the longest duration (shards run in parallel), the worst exit code, the first
+    record's root and environment, the summary counts added up, every warning. A head is
+    a record with no tests, so heads merge too."""
+    head = None
     summary: Counter = Counter()
     for record in records:
         summary.update({k: v for k, v in record.get("summary", {}).items() if isinstance(v, int)})
-    return {
-        "created": min(r.get("created", 0) for r in records),
-        "duration": max(r.get("duration", 0) for r in records),
-        "exitcode": max(r.get("exitcode", 0) for r in records),
-        "root": records[0].get("root", ""),
-        "environment": records[0].get("environment", {}),
-        "summary": dict(summary),
-        "tests": [t for r in records for t in r.get("tests", [])],
-        "warnings": [w for r in records for w in r.get("warnings", [])],
-    }
+        if head is None:
+            head = {"created": record.get("created", 0), "duration": record.get("duration", 0),
+                    "exitcode": record.get("exitcode", 0), "root": record.get("root", ""),
+                    "environment": record.get("environment", {}), "summary": {},
+                    "warnings": []}
+        head["created"] = min(head["created"], record.get("created", 0))
+        head["duration"] = max(head["duration"], record.get("duration", 0))
+        head["exitcode"] = max(head["exitcode"], record.get("exitcode", 0))
+        head["warnings"] += record.get("warnings", [])
+    if head is not None:
+        head["summary"] = dict(summary)
+    return head
+
+
+def record_text(head: dict, tests: Iterable[dict]) -> Iterator[str]:
+    """The text ``json.dumps(record, indent=1)`` gives for the record of ``head`` with
+    ``tests`` (placed before its "warnings"), in pieces: one test at a time, so that a
+    class's record is never all in memory."""
+    items = list(head.items())
+    at = [key for key, _ in items].index("warnings")
+    yield "{"
+    for key, value in items[:at]:
+        yield f"\n {json.dumps(key)}: {_nested(value, 1)},"
+    yield '\n "tests": ['
+    empty = True
+    for test in tests:
+        yield ("\n  " if empty else ",\n  ") + _nested(test, 2)
+        empty = False
+    yield "]" if empty else "\n ]"
+    for key, value in items[at:]:
+        yield f",\n {json.dumps(key)}: {_nested(value, 1)}"
+    yield "\n}"
+
+
+def _nested(value: object, depth: int) -> str:
+    """``value`` as ``json.dumps(indent=1)`` writes it ``depth`` levels deep."""
+    return json.dumps(value, indent=1, default=str).replace("\n", "\n" + " " * depth)
 
 
 def without_students(record: dict, students: set[str]) -> dict:
@@ -54,10 +94,10 @@ def write_student_record(folder: Path, record: dict) -> None:
     write_atomic(folder / RECORD_NAME, json.dumps(record, indent=1, default=str), durable=False)
 
 
-def read_student_records(out: Path) -> dict[str, dict]:
-    """Every graded student's record in ``out`` (one beside a results.json), by student,
-    sorted by name; an unreadable one is left out."""
-    return read_each(out, RECORD_NAME, beside=RESULTS_NAME)
+def each_student_record(out: Path) -> Iterator[tuple[str, dict]]:
+    """Every graded student's record in ``out`` (one beside a results.json), as (student,
+    record), sorted by name and read one at a time; an unreadable one is left out."""
+    return each(out, RECORD_NAME, beside=RESULTS_NAME)
 
 
 def _summary(tests: list[dict]) -> dict:

@@ -23,7 +23,7 @@ from autograder.core.results import (
     CheckResult,
     StudentResult,
 )
-from autograder.core.student_files import read_each
+from autograder.core.student_files import each, read_each
 from autograder.formats.feedback_md import FEEDBACK_NAME, feedback_markdown
 
 RESULTS_NAME = "results.json"
@@ -107,5 +107,4 @@ def read_all_results(out: Path) -> dict[str, dict]:
 
 def read_all_students(out: Path) -> dict[str, StudentResult]:
     """Every student graded in ``out``, read back, sorted by name."""
-    return {student: read_results(student, data)
-            for student, data in read_all_results(out).items()}
+    return {student: read_results(student, data) for student, data in each(out, RESULTS_NAME)}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment
-from autograder.core.student_files import read_each
+from autograder.core.student_files import each
 from autograder.engine.probes import INTEGRITY_NAME, WRONG
 from autograder.formats.csv_cell import safe_row
 from autograder.formats.gradescope import RESULTS_NAME
@@ -65,9 +66,10 @@ class Signals:
         return [p for p in self.pairs if p.worth_a_look]
 
 
-def read_records(out: Path) -> dict[str, dict]:
-    """Every graded student's integrity record in ``out``, by student (unreadable: left out)."""
-    return read_each(out, INTEGRITY_NAME, beside=RESULTS_NAME)
+def each_record(out: Path) -> Iterator[tuple[str, dict]]:
+    """Every graded student's integrity record in ``out``, as (student, record), one at a
+    time (unreadable: left out)."""
+    return each(out, INTEGRITY_NAME, beside=RESULTS_NAME)
 
 
 def wrong_answers(record: dict) -> dict[str, np.ndarray]:
@@ -83,14 +85,14 @@ def wrong_answers(record: dict) -> dict[str, np.ndarray]:
     return found
 
 
-def shared_wrong_answers(records: dict[str, dict]) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Pairs of students (sorted names) -> the quantities where their wrong answers agree
-    (in the first student's order).
+def shared_wrong_answers(wrong: dict[str, dict[str, np.ndarray]]
+                         ) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Pairs of students (sorted names) -> the quantities where their wrong answers
+    (``wrong_answers`` of each student's record) agree, in the first student's order.
 
     Per quantity and shape, the answers sorted by their first number: two that agree have
     first numbers within ``AGREE`` of each other, so each is compared only with the ones
     after it up to the first that is too far (the gap only grows along the sorted list)."""
-    wrong = {student: wrong_answers(record) for student, record in records.items()}
     groups: dict[tuple, list[tuple[float, str, np.ndarray]]] = defaultdict(list)
     for student, answers in wrong.items():
         for quantity, values in answers.items():
@@ -116,10 +118,12 @@ def _agree(x: np.ndarray, y: np.ndarray) -> bool:
 
 def class_signals(out: Path, assignment: Assignment, reference: Path | None = None) -> Signals:
     """Both signals over every student of ``out`` who has an integrity record."""
-    records = read_records(out)
-    code = {s: solution_code(r.get("cells") if isinstance(r.get("cells"), list) else [])
-            for s, r in records.items()}
-    shared = shared_wrong_answers(records)
+    wrong, code = {}, {}
+    for student, record in each_record(out):  # only what the signals need is kept
+        wrong[student] = wrong_answers(record)
+        cells = record.get("cells")
+        code[student] = solution_code(cells if isinstance(cells, list) else [])
+    shared = shared_wrong_answers(wrong)
     try:
         similar = similarities(code, boilerplate_code(assignment, reference), SIMILAR, shared,
                                out / CACHE_NAME)
