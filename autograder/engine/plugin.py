@@ -44,7 +44,13 @@ from autograder.core.loader import Submission, SubmissionError, read_cells, read
 from autograder.core.modules import load_module, prefer_folders
 from autograder.core.results import GRADER_FAILED, StudentResult, from_pytest, grader_failure
 from autograder.core.shares import shares
-from autograder.engine.probes import INTEGRITY_NAME, probe_answers, write_integrity
+from autograder.engine.probes import (
+    INTEGRITY_NAME,
+    Asked,
+    fixed_probes,
+    probe_answers,
+    write_integrity,
+)
 from autograder.formats.gradescope import write_results
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.host import SandboxUnavailable
@@ -101,6 +107,7 @@ class GradingPlugin:
         self.sandbox, self.allow_process = sandbox, allow_process
         self.integrity = integrity  # probe each student, keep their cells: engine/probes.py
         self._cells: dict[str, list[str]] = {}  # each student's own cells, for integrity.json
+        self._asked: Asked | None = None  # the probes and their answers, once a session
         self.zygote = host  # a proven host of children: sandbox.Zygote or ProcessHost
         self._owns_host = host is None  # opened (and closed) here, else the caller's
         self._student_of: dict[str, str] = {}
@@ -235,8 +242,11 @@ class GradingPlugin:
                 return
             try:
                 code = SandboxedCode(student, sandbox, "no child")
-                rng = np.random.default_rng([self.seed, zlib.crc32(b"integrity probes")])
-                probes = probe_answers(code, self.oracle, self.assignment.tolerance, rng)
+                if self._asked is None:
+                    rng = np.random.default_rng([self.seed, zlib.crc32(b"integrity probes")])
+                    self._asked = fixed_probes(self.oracle, rng)
+                probes = probe_answers(code, self.oracle, self.assignment.tolerance,
+                                       self._asked)
             except Exception:  # noqa: BLE001 - the instructor's signal only, never a grade
                 print(f"integrity probes of {student!r} failed:\n{traceback.format_exc()}",
                       file=sys.stderr)

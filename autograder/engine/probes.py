@@ -28,34 +28,43 @@ INTEGRITY_NAME = "integrity.json"
 RIGHT, MISTAKE, STUB, NONE, WRONG = "right", "mistake", "stub", "none", "wrong"
 
 
-def probe_answers(code: StudentCode, oracle: Oracle, tol: Tolerance,
-                  rng: np.random.Generator) -> dict[str, dict]:
-    """``"fn: quantity"`` -> ``{"status": ..., "values": [...]}`` (values for ``wrong``
-    only) for every probe of the oracle; {} when it has none."""
+Asked = list[tuple[Probe, list]]  # each probe with the oracle's answer to each of its cases
+
+
+def fixed_probes(oracle: Oracle, rng: np.random.Generator) -> Asked:
+    """The oracle's probes drawn from ``rng``, each with the oracle's own answers: the same
+    for every student, so made once per grading session, not once per student."""
     probes = getattr(oracle, "probes", None)
+    return [(probe, [getattr(oracle, probe.fn)(*args) for args in probe.cases])
+            for probe in (probes(rng) if probes is not None else [])]
+
+
+def probe_answers(code: StudentCode, oracle: Oracle, tol: Tolerance,
+                  asked: Asked) -> dict[str, dict]:
+    """``"fn: quantity"`` -> ``{"status": ..., "values": [...]}`` (values for ``wrong``
+    only) for every probe ``asked`` (``fixed_probes``); {} when there is none."""
     found: dict[str, dict] = {}
-    for probe in probes(rng) if probes is not None else []:
+    for probe, expected in asked:
         answers = code.call_many(probe.fn, probe.cases, probe.names)
         for key, quantity in probe.quantities:
-            found[f"{probe.fn}: {quantity}"] = _quantity(oracle, tol, probe, key, quantity,
-                                                         answers)
+            found[f"{probe.fn}: {quantity}"] = _quantity(oracle, tol, probe, expected, key,
+                                                         quantity, answers)
     return found
 
 
-def _quantity(oracle: Oracle, tol: Tolerance, probe: Probe, key: str | None, quantity: str,
-              answers: list) -> dict:
+def _quantity(oracle: Oracle, tol: Tolerance, probe: Probe, expected: list, key: str | None,
+              quantity: str, answers: list) -> dict:
     """One quantity over the probe's cases: the worst case decides, in the order none, stub,
     mistake, wrong, right."""
     statuses, values = set(), []
-    for args, answer in zip(probe.cases, answers):
+    for args, answer, right in zip(probe.cases, answers, expected):
         value = answer.value if key is None or not answer.ok else (
             answer.value.get(key) if isinstance(answer.value, dict) else None)
         numbers = _numbers(value) if answer.ok else None
         if numbers is None:
             statuses.add(STUB if answer.ok and value is None else NONE)
             continue
-        expected = getattr(oracle, probe.fn)(*args)
-        want = np.asarray(expected if key is None else expected[key], dtype=np.float64)
+        want = np.asarray(right if key is None else right[key], dtype=np.float64)
         values += numbers.tolist()
         if judge(value, want, tol).ok:
             statuses.add(RIGHT)
