@@ -29,6 +29,7 @@ from autograder.core.errors import (
 )
 from autograder.core.loader import Submission
 from autograder.core.results import StudentResult
+from autograder.engine.early import exit_now
 
 WORKER_SECONDS = 600
 ERRORS = {cls.__name__: cls for cls in (ChecksError, ConfigError, DeadlinePassed, KitError,
@@ -111,6 +112,7 @@ def results_of(reply: dict) -> dict[str, StudentResult]:
 def main() -> None:
     job = json.load(sys.stdin)
     write_atomic(Path(job["answer"]), json.dumps(answer_job(job)))
+    exit_now(0)  # the answer written, the run's zygote closed
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 from autograder.core.config import load_assignment
 from autograder.core.errors import KitError, SandboxUnavailable
 from autograder.core.loader import Submission
-from autograder.engine.early import die_with, in_thread
+from autograder.engine.early import die_with, exit_now, in_thread
 from autograder.sandbox.policy import open_for_grading
 
 SESSION = 100  # students graded in one pytest session (each session costs about 0.1 s)
@@ -72,7 +72,7 @@ def main() -> None:
     job = json.load(sys.stdin)
     if "parent" in job:
         die_with(int(job["parent"]))  # killed with the grade command, even by SIGKILL
-    sys.exit(run(job))
+    exit_now(run(job))  # its files written and synced, its zygote gone
 
 
 if __name__ == "__main__":
