@@ -11,7 +11,9 @@ child from it for the student's cells, and the zygote never runs student code.
 Each job runs in a grading session made ready while the worker waited for it
 (``engine/ahead.py``: pytest started, the oracle loaded, the checks collected); the first
 one is made ready while the zygote starts. The child of a job is killed right after its
-answer is sent, and always before the next child is forked.
+answer is sent, and always before the next child is forked. That next child is forked then,
+ahead of its job (``WarmHost.fork_ahead``): it locks itself down while the worker waits,
+and runs no code until the job's cells come; a job that does not take it has it killed.
 
 It stops at the end of its stdin (the kernel is gone or said stop), when its parent dies
 (Linux: ``PR_SET_PDEATHSIG``), or after IDLE_SECONDS without a job; its zygote and
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autograder.engine.early import die_with, in_thread
+from autograder.sandbox.spawner import Spawner
 
 IDLE_SECONDS = 30 * 60
 
@@ -74,13 +77,21 @@ def host_alive(host: object) -> bool:
     return process is None or process.poll() is None
 
 
-class WarmHost:
+class WarmHost(Spawner):
     """The worker's host of children as ``grade`` sees it: waited for at its first use
     (the first session is made ready while it opens), and each child's kill done by
-    :meth:`flush`, after the answer is sent and before any other child is forked."""
+    :meth:`flush`, after the answer is sent and before any other child is forked.
+
+    :meth:`fork_ahead` forks the next job's child while the worker waits for the job (as
+    the last job's child was asked for: its files, its limits), so that it locks itself
+    down meanwhile; it has run no code when the job's cells reach it. A job that asks for
+    another child, or none, does not get it: it is killed by the next :meth:`flush`, as it
+    is when the worker stops."""
 
     def __init__(self, opened: Callable[[], object]) -> None:
         self._opened, self._host, self._kills = opened, None, []
+        self._asked: tuple | None = None  # the files and limits of the last child asked for
+        self._ahead: tuple | None = None  # (files, limits, (workdir, pid, link)) forked ahead
 
     def ready(self) -> object:
         """The opened host (raises why it could not open)."""
@@ -91,19 +102,50 @@ class WarmHost:
     def alive(self) -> bool:
         return host_alive(self.ready())
 
-    def __getattr__(self, name: str) -> object:  # spawn, tier, uid_of, host
+    def __getattr__(self, name: str) -> object:  # tier, uid_of, host
         return getattr(self.ready(), name)
 
     def spawn(self, workdir: Path, limits: object) -> tuple:
         self.flush()  # a child lost while loading is killed before the next one starts
         return self.ready().spawn(workdir, limits)
 
+    def fork(self, files: list[Path], limits: object) -> tuple:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[:2] == (files, limits):
+            return ahead[2]
+        self._drop(ahead)
+        self._asked = (list(files), limits)
+        return super().fork(files, limits)
+
+    def fork_ahead(self) -> None:
+        """Fork the next job's child now, if a job asked for one before and the host is
+        alive (a child that cannot start is the job's own fork's to explain)."""
+        if self._asked is None or self._ahead is not None or self._host is None \
+                or not host_alive(self._host):
+            return
+        files, limits = self._asked
+        try:
+            self._ahead = (files, limits, super().fork(files, limits))
+        except Exception:  # noqa: BLE001 - the job forks its own and says why
+            self._ahead = None
+
     def kill(self, pid: int) -> None:
         self._kills.append(pid)
 
     def flush(self) -> None:
+        """Kill the children a job has done with, and the one forked ahead for it if it
+        did not take it."""
+        ahead, self._ahead = self._ahead, None
+        self._drop(ahead)
         while self._kills:
             self._host.kill(self._kills.pop(0))
+
+    def _drop(self, ahead: tuple | None) -> None:
+        if ahead is not None:
+            workdir, pid, link = ahead[2]
+            self._kills.append(pid)
+            link.close()
+            shutil.rmtree(workdir, ignore_errors=True)
 
     def close(self) -> None:
         if self._host is not None:
@@ -126,6 +168,7 @@ def serve(shared: dict, lines: queue.Queue, answers: object, out: Path) -> None:
     oracle = "public"  # what check() asks; then what the last job asked
     try:
         while True:
+            host.fork_ahead()  # after the last job's child was killed
             held = Ahead(lines, shared, oracle, host, IDLE_SECONDS)
             try:
                 reply = answer_job(held.job_ahead, host=host, out=out, plugins=[held])
