@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -89,6 +90,25 @@ def test_one_worker_answers_every_call_with_full_marks_for_the_solution(folder):
 def test_each_call_runs_the_students_cells_in_a_fresh_process(folder):
     write(with_cells(solved_notebook(), sigmoid=COUNTING_SIGMOID), folder / "counting.ipynb")
     for _ in range(3):  # a process that ran the cell before would make sigmoid wrong
+        checks = grade_notebook(folder, ["sigmoid"], "counting.ipynb")
+        assert full_marks(checks, ["sigmoid"])
+
+
+# state a child that ran an earlier call's cells would still hold: a global of the notebook,
+# and an attribute of numpy, which every child is forked with already imported (the zygote's)
+COUNTING_GLOBALS = '''RUNS = globals().get("RUNS", 0) + 1
+np.runs = getattr(np, "runs", 0) + 1
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z)) if RUNS == np.runs == 1 else 0 * z
+'''
+
+
+def test_each_call_starts_with_the_notebooks_globals_and_modules_fresh(folder):
+    """The child forked ahead of a call has run no earlier call's code."""
+    write(with_cells(solved_notebook(), sigmoid=COUNTING_GLOBALS), folder / "counting.ipynb")
+    for _ in range(4):
         checks = grade_notebook(folder, ["sigmoid"], "counting.ipynb")
         assert full_marks(checks, ["sigmoid"])
 
@@ -177,6 +197,71 @@ class Host:
 
     def close(self) -> None:
         self.asked.append(("close",))
+
+
+class Link:
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class LinkingHost(Host):
+    """A stand-in host whose children have links and working folders."""
+
+    def spawn(self, workdir: Path, limits: object) -> tuple[int, Link]:
+        return super().spawn(workdir, limits)[0], Link()
+
+
+def spawned(host: LinkingHost) -> list:
+    return [entry for entry in host.asked if entry[0] == "spawn"]
+
+
+def test_the_next_child_is_forked_ahead_as_the_last_one_and_taken_by_the_job(tmp_path):
+    from autograder.engine.warm_worker import WarmHost
+
+    inner = LinkingHost()
+    host = WarmHost(lambda: inner)
+    support = tmp_path / "support.txt"
+    support.write_text("a support file\n")
+    host.fork_ahead()  # no job has asked for a child yet: nothing to fork ahead
+    assert inner.asked == []
+    folder, pid, _ = host.fork([support], "limits")
+    assert (folder / "support.txt").read_text() == "a support file\n"
+    host.kill(pid)
+    host.flush()
+    host.fork_ahead()
+    assert inner.asked[-2:] == [("kill", pid), ("spawn", inner.asked[-1][1])]
+    ahead = host.fork([support], "limits")  # the same files and limits: the child ahead
+    assert ahead[1] == len(inner.asked) and len(spawned(inner)) == 2
+    assert (ahead[0] / "support.txt").is_file()
+    shutil.rmtree(folder)
+    shutil.rmtree(ahead[0])
+
+
+def test_a_child_forked_ahead_and_not_taken_is_killed(tmp_path):
+    from autograder.engine.warm_worker import WarmHost
+
+    inner = LinkingHost()
+    host = WarmHost(lambda: inner)
+    host.kill(host.fork([], "limits")[1])
+    host.flush()
+    host.fork_ahead()
+    ahead, (_, ahead_folder) = len(inner.asked), spawned(inner)[-1]
+    assert ahead_folder.is_dir()
+    host.flush()  # the job forked no child (an unreadable notebook): the one ahead goes
+    assert inner.asked[-1] == ("kill", ahead) and not ahead_folder.exists()
+    host.fork_ahead()
+    again = len(inner.asked)
+    other = host.fork([], "other limits")  # another child asked: killed before it starts
+    assert inner.asked[-2] == ("kill", again) and other[1] == len(inner.asked)
+    host.kill(other[1])
+    host.flush()
+    host.fork_ahead()
+    last = len(inner.asked)
+    host.close()  # the worker stops
+    assert inner.asked[-2:] == [("kill", last), ("close",)]
+    shutil.rmtree(other[0])
 
 
 def test_a_childs_kill_waits_for_the_answer_but_not_for_the_next_child():
