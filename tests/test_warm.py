@@ -25,6 +25,7 @@ from autograder.core.config import load_assignment
 from autograder.core.errors import ConfigError
 from autograder.core.loader import Submission
 from autograder.engine import warm
+from autograder.sandbox.links import frame
 from autograder.student.notebook import COLAB_SECONDS, run_check
 
 CONFIG = load_assignment(ASSIGNMENT)
@@ -200,10 +201,16 @@ class Host:
 
 
 class Link:
-    closed = False
+    """A stand-in child's link: what was sent on it."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.sent.append(data)
 
     def close(self) -> None:
-        self.closed = True
+        pass
 
 
 class LinkingHost(Host):
@@ -222,19 +229,20 @@ def test_the_next_child_is_forked_ahead_as_the_last_one_and_taken_by_the_job(tmp
 
     inner = LinkingHost()
     host = WarmHost(lambda: inner)
-    support = tmp_path / "support.txt"
-    support.write_text("a support file\n")
+    support = tmp_path / "support.py"
+    support.write_text("VALUE = 1\n")
     host.fork_ahead()  # no job has asked for a child yet: nothing to fork ahead
     assert inner.asked == []
     folder, pid, _ = host.fork([support], "limits")
-    assert (folder / "support.txt").read_text() == "a support file\n"
+    assert (folder / "support.py").read_text() == "VALUE = 1\n"
     host.kill(pid)
     host.flush()
     host.fork_ahead()
     assert inner.asked[-2:] == [("kill", pid), ("spawn", inner.asked[-1][1])]
     ahead = host.fork([support], "limits")  # the same files and limits: the child ahead
     assert ahead[1] == len(inner.asked) and len(spawned(inner)) == 2
-    assert (ahead[0] / "support.txt").is_file()
+    assert (ahead[0] / "support.py").is_file()
+    assert ahead[2].sent == [frame({"op": "preload", "modules": ["support"]})]
     shutil.rmtree(folder)
     shutil.rmtree(ahead[0])
 
@@ -292,6 +300,7 @@ from pathlib import Path
 from autograder.core.config import load_assignment
 from autograder.core.loader import Submission
 from autograder.engine import warm
+from autograder.sandbox.links import frame
 
 folder = Path(sys.argv[1])
 warm.grade_warm(load_assignment(folder), [Submission("notebook", folder / sys.argv[2])],

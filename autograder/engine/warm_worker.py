@@ -12,8 +12,9 @@ Each job runs in a grading session made ready while the worker waited for it
 (``engine/ahead.py``: pytest started, the oracle loaded, the checks collected); the first
 one is made ready while the zygote starts. The child of a job is killed right after its
 answer is sent, and always before the next child is forked. That next child is forked then,
-ahead of its job (``WarmHost.fork_ahead``): it locks itself down while the worker waits,
-and runs no code until the job's cells come; a job that does not take it has it killed.
+ahead of its job (``WarmHost.fork_ahead``): it locks itself down and imports the support
+modules while the worker waits, and runs no student code until the job's cells come; a
+job that does not take it has it killed.
 
 It stops at the end of its stdin (the kernel is gone or said stop), when its parent dies
 (Linux: ``PR_SET_PDEATHSIG``), or after IDLE_SECONDS without a job; its zygote and
@@ -84,7 +85,8 @@ class WarmHost(Spawner):
 
     :meth:`fork_ahead` forks the next job's child while the worker waits for the job (as
     the last job's child was asked for: its files, its limits), so that it locks itself
-    down meanwhile; it has run no code when the job's cells reach it. A job that asks for
+    down and imports the support modules meanwhile; it has run no student code when the
+    job's cells reach it. A job that asks for
     another child, or none, does not get it: it is killed by the next :meth:`flush`, as it
     is when the worker stops."""
 
@@ -109,13 +111,13 @@ class WarmHost(Spawner):
         self.flush()  # a child lost while loading is killed before the next one starts
         return self.ready().spawn(workdir, limits)
 
-    def fork(self, files: list[Path], limits: object) -> tuple:
+    def fork(self, files: list[Path], limits: object, preload: bool = False) -> tuple:
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[:2] == (files, limits):
             return ahead[2]
         self._drop(ahead)
         self._asked = (list(files), limits)
-        return super().fork(files, limits)
+        return super().fork(files, limits, preload)
 
     def fork_ahead(self) -> None:
         """Fork the next job's child now, if a job asked for one before and the host is
@@ -125,7 +127,7 @@ class WarmHost(Spawner):
             return
         files, limits = self._asked
         try:
-            self._ahead = (files, limits, super().fork(files, limits))
+            self._ahead = (files, limits, super().fork(files, limits, preload=True))
         except Exception:  # noqa: BLE001 - the job forks its own and says why
             self._ahead = None
 

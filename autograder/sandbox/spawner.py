@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.links import frame
 
 PYC_SUFFIX = f".{sys.implementation.cache_tag}.pyc"
 
@@ -49,13 +50,22 @@ class Spawner:
     def spawn(self, workdir: Path, limits: Limits) -> tuple[int, object]:
         raise NotImplementedError
 
-    def fork(self, files: list[Path], limits: Limits) -> tuple[Path, int, object]:
+    def fork(self, files: list[Path], limits: Limits,
+             preload: bool = False) -> tuple[Path, int, object]:
         """A child spawned into a fresh folder holding ``files``: the folder, its pid and
-        its link (the folder is removed if the child cannot start)."""
+        its link (the folder is removed if the child cannot start). ``preload``: the child
+        imports the support modules of ``files`` before anything else (a child forked ahead
+        of its job does that while it waits)."""
         workdir = folder_with(files)
         try:
             pid, link = self.spawn(workdir, limits)
         except BaseException:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
+        if preload:
+            modules = [path.stem for path in files if path.suffix == ".py"]
+            try:
+                link.sendall(frame({"op": "preload", "modules": modules}))
+            except OSError:
+                pass  # it died at once: the job's first request says so
         return workdir, pid, link
