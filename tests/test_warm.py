@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -205,9 +206,13 @@ class Link:
 
     def __init__(self) -> None:
         self.sent: list[bytes] = []
+        self.gone = False
 
     def sendall(self, data: bytes) -> None:
         self.sent.append(data)
+
+    def recv_within(self, n: int, timeout: float) -> bytes | None:
+        return b"" if self.gone else None
 
     def close(self) -> None:
         pass
@@ -247,7 +252,7 @@ def test_the_next_child_is_forked_ahead_as_the_last_one_and_taken_by_the_job(tmp
     shutil.rmtree(ahead[0])
 
 
-def test_a_child_forked_ahead_and_not_taken_is_killed(tmp_path):
+def test_a_child_forked_ahead_and_not_taken_or_dead_is_killed(tmp_path):
     from autograder.engine.warm_worker import WarmHost
 
     inner = LinkingHost()
@@ -266,10 +271,18 @@ def test_a_child_forked_ahead_and_not_taken_is_killed(tmp_path):
     host.kill(other[1])
     host.flush()
     host.fork_ahead()
+    host._ahead[2][2].gone = True  # it died while it waited: the job gets a new one
+    dead = len(inner.asked)
+    fresh = host.fork([], "other limits")
+    assert inner.asked[-2] == ("kill", dead) and fresh[1] == len(inner.asked)
+    host.kill(fresh[1])
+    host.flush()
+    host.fork_ahead()
     last = len(inner.asked)
     host.close()  # the worker stops
     assert inner.asked[-2:] == [("kill", last), ("close",)]
     shutil.rmtree(other[0])
+    shutil.rmtree(fresh[0])
 
 
 def test_a_childs_kill_waits_for_the_answer_but_not_for_the_next_child():
@@ -341,6 +354,26 @@ def test_the_worker_and_its_zygote_end_with_the_kernel(folder):
     while any(running(p) for p in left) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in left if running(p)]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_call_whose_child_forked_ahead_died_gets_a_new_one(folder):
+    assert full_marks(grade_notebook(folder, ["cost"]), ["cost"])
+    worker = worker_pid()
+    deadline = time.monotonic() + 60  # a guard against a hang, not a time bound
+    while time.monotonic() < deadline:  # the worker's zygote, then the child forked ahead
+        ahead = [p for zygote in descendants(worker)[:1] for p in descendants(zygote)
+                 if running(p)]
+        if ahead:
+            break
+        time.sleep(0.05)
+    assert ahead
+    for pid in ahead:
+        os.kill(pid, signal.SIGKILL)
+    while any(running(p) for p in ahead) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert full_marks(grade_notebook(folder, ["cost"]), ["cost"])
+    assert worker_pid() == worker
 
 
 def test_stop_ends_the_worker(folder):

@@ -113,9 +113,9 @@ class WarmHost(Spawner):
 
     def fork(self, files: list[Path], limits: object, preload: bool = False) -> tuple:
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[:2] == (files, limits):
+        if ahead is not None and ahead[:2] == (files, limits) and waiting(ahead[2][2]):
             return ahead[2]
-        self._drop(ahead)
+        self._drop(ahead)  # another child asked for, or this one died meanwhile
         self._asked = (list(files), limits)
         return super().fork(files, limits, preload)
 
@@ -145,7 +145,7 @@ class WarmHost(Spawner):
     def _drop(self, ahead: tuple | None) -> None:
         if ahead is not None:
             workdir, pid, link = ahead[2]
-            self._kills.append(pid)
+            self._host.kill(pid)
             link.close()
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -153,6 +153,12 @@ class WarmHost(Spawner):
         if self._host is not None:
             self.flush()
             self._host.close()
+
+
+def waiting(link: object) -> bool:
+    """Whether the child at the end of ``link`` still waits for its first request: it has
+    neither gone (the end of its link) nor said anything."""
+    return link.recv_within(1, 1e-4) is None
 
 
 def answer(answers: object, reply: dict) -> None:
