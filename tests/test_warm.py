@@ -27,6 +27,7 @@ from autograder.core.errors import ConfigError
 from autograder.core.loader import Submission
 from autograder.engine import warm
 from autograder.sandbox.links import frame
+from autograder.sandbox.spawner import Spawner
 from autograder.student.notebook import COLAB_SECONDS, run_check
 
 CONFIG = load_assignment(ASSIGNMENT)
@@ -182,7 +183,7 @@ def test_an_unknown_part_is_refused_and_the_worker_answers_on(folder):
     assert worker_pid() == first
 
 
-class Host:
+class Host(Spawner):
     """A stand-in host of children that notes what it was asked, in order."""
 
     tier = "namespaces"
@@ -248,8 +249,14 @@ def test_the_next_child_is_forked_ahead_as_the_last_one_and_taken_by_the_job(tmp
     assert ahead[1] == len(inner.asked) and len(spawned(inner)) == 2
     assert (ahead[0] / "support.py").is_file()
     assert ahead[2].sent == [frame({"op": "preload", "modules": ["support"]})]
-    shutil.rmtree(folder)
-    shutil.rmtree(ahead[0])
+    host.kill(ahead[1])
+    host.renew()  # the same, in a thread that the next use of the host waits for
+    again = host.fork([support], "limits")
+    assert inner.asked[-2:] == [("kill", ahead[1]), ("spawn", again[0])]
+    assert again[1] == len(inner.asked)
+    host.close()
+    for workdir in (folder, ahead[0], again[0]):
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def test_a_child_forked_ahead_and_not_taken_or_dead_is_killed(tmp_path):
@@ -314,6 +321,7 @@ from autograder.core.config import load_assignment
 from autograder.core.loader import Submission
 from autograder.engine import warm
 from autograder.sandbox.links import frame
+from autograder.sandbox.spawner import Spawner
 
 folder = Path(sys.argv[1])
 warm.grade_warm(load_assignment(folder), [Submission("notebook", folder / sys.argv[2])],

@@ -83,17 +83,19 @@ class WarmHost(Spawner):
     (the first session is made ready while it opens), and each child's kill done by
     :meth:`flush`, after the answer is sent and before any other child is forked.
 
-    :meth:`fork_ahead` forks the next job's child while the worker waits for the job (as
-    the last job's child was asked for: its files, its limits), so that it locks itself
-    down and imports the support modules meanwhile; it has run no student code when the
-    job's cells reach it. A job that asks for
-    another child, or none, does not get it: it is killed by the next :meth:`flush`, as it
-    is when the worker stops."""
+    :meth:`fork_ahead` does that flush, then forks the next job's child (as the last job's
+    child was asked for: its files, its limits), so that it locks itself down and imports
+    the support modules while the worker waits; it has run no student code when the job's
+    cells reach it. A job that asks for another child, or none, does not get it: it is
+    killed by the next flush, as it is when the worker stops. :meth:`renew` does the same
+    in a thread (the next session is made ready meanwhile): every other use of the host
+    waits for that thread first."""
 
     def __init__(self, opened: Callable[[], object]) -> None:
         self._opened, self._host, self._kills = opened, None, []
         self._asked: tuple | None = None  # the files and limits of the last child asked for
         self._ahead: tuple | None = None  # (files, limits, (workdir, pid, link)) forked ahead
+        self._renewing: threading.Thread | None = None
 
     def ready(self) -> object:
         """The opened host (raises why it could not open)."""
@@ -112,6 +114,7 @@ class WarmHost(Spawner):
         return self.ready().spawn(workdir, limits)
 
     def fork(self, files: list[Path], limits: object, preload: bool = False) -> tuple:
+        self._wait()
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[:2] == (files, limits) and waiting(ahead[2][2]):
             return ahead[2]
@@ -119,24 +122,39 @@ class WarmHost(Spawner):
         self._asked = (list(files), limits)
         return super().fork(files, limits, preload)
 
+    def renew(self) -> None:
+        """:meth:`fork_ahead`, in a thread."""
+        self._wait()
+        self._renewing = threading.Thread(target=self._fork_ahead, daemon=True)
+        self._renewing.start()
+
     def fork_ahead(self) -> None:
-        """Fork the next job's child now, if a job asked for one before and the host is
-        alive (a child that cannot start is the job's own fork's to explain)."""
-        if self._asked is None or self._ahead is not None or self._host is None \
-                or not host_alive(self._host):
+        """Flush, then fork the next job's child if a job asked for one before and the host
+        is alive (a child that cannot start is the job's own fork's to explain)."""
+        self._wait()
+        self._fork_ahead()
+
+    def _fork_ahead(self) -> None:
+        self._flush()
+        if self._asked is None or self._host is None or not host_alive(self._host):
             return
         files, limits = self._asked
         try:
-            self._ahead = (files, limits, super().fork(files, limits, preload=True))
+            self._ahead = (files, limits, self._host.fork(files, limits, preload=True))
         except Exception:  # noqa: BLE001 - the job forks its own and says why
             self._ahead = None
 
     def kill(self, pid: int) -> None:
+        self._wait()
         self._kills.append(pid)
 
     def flush(self) -> None:
         """Kill the children a job has done with, and the one forked ahead for it if it
         did not take it."""
+        self._wait()
+        self._flush()
+
+    def _flush(self) -> None:
         ahead, self._ahead = self._ahead, None
         self._drop(ahead)
         while self._kills:
@@ -149,9 +167,15 @@ class WarmHost(Spawner):
             link.close()
             shutil.rmtree(workdir, ignore_errors=True)
 
+    def _wait(self) -> None:
+        if self._renewing is not None:
+            self._renewing.join()
+            self._renewing = None
+
     def close(self) -> None:
+        self._wait()
         if self._host is not None:
-            self.flush()
+            self._flush()
             self._host.close()
 
 
@@ -176,7 +200,6 @@ def serve(shared: dict, lines: queue.Queue, answers: object, out: Path) -> None:
     oracle = "public"  # what check() asks; then what the last job asked
     try:
         while True:
-            host.fork_ahead()  # after the last job's child was killed
             held = Ahead(lines, shared, oracle, host, IDLE_SECONDS)
             try:
                 reply = answer_job(held.job_ahead, host=host, out=out, plugins=[held])
@@ -200,7 +223,7 @@ def serve(shared: dict, lines: queue.Queue, answers: object, out: Path) -> None:
                 read_again()
                 reply = answer_job(job, host=host, out=out)
             answer(answers, reply)
-            host.flush()
+            host.renew()  # its children killed, the next one forked, while a session starts
             oracle = job["oracle"]
     finally:
         host.close()
