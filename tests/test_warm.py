@@ -222,8 +222,13 @@ class Link:
 class LinkingHost(Host):
     """A stand-in host whose children have links and working folders."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[Link] = []
+
     def spawn(self, workdir: Path, limits: object) -> tuple[int, Link]:
-        return super().spawn(workdir, limits)[0], Link()
+        self.links.append(Link())
+        return super().spawn(workdir, limits)[0], self.links[-1]
 
 
 def spawned(host: LinkingHost) -> list:
@@ -278,7 +283,7 @@ def test_a_child_forked_ahead_and_not_taken_or_dead_is_killed(tmp_path):
     host.kill(other[1])
     host.flush()
     host.fork_ahead()
-    host._ahead[2][2].gone = True  # it died while it waited: the job gets a new one
+    inner.links[-1].gone = True  # it died while it waited: the job gets a new one
     dead = len(inner.asked)
     fresh = host.fork([], "other limits")
     assert inner.asked[-2] == ("kill", dead) and fresh[1] == len(inner.asked)
@@ -320,8 +325,6 @@ from pathlib import Path
 from autograder.core.config import load_assignment
 from autograder.core.loader import Submission
 from autograder.engine import warm
-from autograder.sandbox.links import frame
-from autograder.sandbox.spawner import Spawner
 
 folder = Path(sys.argv[1])
 warm.grade_warm(load_assignment(folder), [Submission("notebook", folder / sys.argv[2])],
