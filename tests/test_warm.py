@@ -387,6 +387,13 @@ def test_a_call_whose_child_forked_ahead_died_gets_a_new_one(folder):
     assert worker_pid() == worker
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_the_worker_answers_from_memory_and_writes_no_results_file(folder):
+    assert full_marks(grade_notebook(folder, ["cost"]), ["cost"])
+    out = Path(f"/proc/{worker_pid()}/cwd") / "out"  # the worker works in its own folder
+    assert out.is_dir() and not any(out.iterdir())
+
+
 def test_stop_ends_the_worker(folder):
     grade_notebook(folder, ["cost"])
     process = warm._worker.process

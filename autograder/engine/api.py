@@ -61,7 +61,8 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
           parts: Sequence[str] | None = None, sandbox: str | None = None,
           allow_process: bool = False, limits: Limits | None = None, out: Path | None = None,
           deadline: float | None = None, plugins: Sequence[object] = (),
-          host: Zygote | ProcessHost | None = None, integrity: bool = False) -> Graded:
+          host: Zygote | ProcessHost | None = None, integrity: bool = False,
+          records: bool = True) -> Graded:
     """Grade ``submissions`` with ``assignment``'s checks of ``parts`` (default: all).
 
     ``reference``: the hidden folder (default: the assignment's); the hidden oracle is its
@@ -74,7 +75,9 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
     grading plugin. ``host``: a proven host of children (``sandbox.open_host``) to grade in,
     kept open for its owner (then ``sandbox`` and ``allow_process`` are its owner's choice);
     default: one opened and closed by this run. ``integrity`` (hidden oracle): also write
-    each student's instructor-only ``integrity.json`` (``engine/probes.py``).
+    each student's instructor-only ``integrity.json`` (``engine/probes.py``). ``records``
+    False: no results.json or feedback.md is written, the results are only returned (a warm
+    ``check()``'s worker, whose answer is made from them).
     """
     if oracle not in ORACLES:
         raise ValueError(f"oracle must be one of {', '.join(ORACLES)}, not {oracle!r}")
@@ -97,7 +100,7 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
             out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autograder-")))
         plugin = GradingPlugin(assignment, submissions, Path(out), seed, limits or Limits(),
                                reference, oracle_file, sandbox, allow_process, host,
-                               integrity and oracle == "hidden")
+                               integrity and oracle == "hidden", records)
         selected = [SelectParts(chosen)] if parts is not None else []
         args = pytest_args(str(assignment.checks), str(assignment.folder), "none")
         with _no_autoload(), _alarm(deadline) as passed:

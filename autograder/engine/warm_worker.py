@@ -202,7 +202,8 @@ def serve(shared: dict, lines: queue.Queue, answers: object, out: Path) -> None:
         while True:
             held = Ahead(lines, shared, oracle, host, IDLE_SECONDS)
             try:
-                reply = answer_job(held.job_ahead, host=host, out=out, plugins=[held])
+                reply = answer_job(held.job_ahead, host=host, out=out, plugins=[held],
+                                   records=False)
             except Exception:  # a host that could not open: said in the job's own answer
                 if held.taken:
                     raise
@@ -221,7 +222,7 @@ def serve(shared: dict, lines: queue.Queue, answers: object, out: Path) -> None:
                     answer(answers, error_reply(err))
                     return
                 read_again()
-                reply = answer_job(job, host=host, out=out)
+                reply = answer_job(job, host=host, out=out, records=False)
             answer(answers, reply)
             host.renew()  # its children killed, the next one forked, while a session starts
             oracle = job["oracle"]
