@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -24,6 +26,8 @@ from autograder.core.config import load_assignment
 from autograder.core.errors import ConfigError
 from autograder.core.loader import Submission
 from autograder.engine import warm
+from autograder.sandbox.links import frame
+from autograder.sandbox.spawner import Spawner
 from autograder.student.notebook import COLAB_SECONDS, run_check
 
 CONFIG = load_assignment(ASSIGNMENT)
@@ -89,6 +93,25 @@ def test_one_worker_answers_every_call_with_full_marks_for_the_solution(folder):
 def test_each_call_runs_the_students_cells_in_a_fresh_process(folder):
     write(with_cells(solved_notebook(), sigmoid=COUNTING_SIGMOID), folder / "counting.ipynb")
     for _ in range(3):  # a process that ran the cell before would make sigmoid wrong
+        checks = grade_notebook(folder, ["sigmoid"], "counting.ipynb")
+        assert full_marks(checks, ["sigmoid"])
+
+
+# state a child that ran an earlier call's cells would still hold: a global of the notebook,
+# and an attribute of numpy, which every child is forked with already imported (the zygote's)
+COUNTING_GLOBALS = '''RUNS = globals().get("RUNS", 0) + 1
+np.runs = getattr(np, "runs", 0) + 1
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z)) if RUNS == np.runs == 1 else 0 * z
+'''
+
+
+def test_each_call_starts_with_the_notebooks_globals_and_modules_fresh(folder):
+    """The child forked ahead of a call has run no earlier call's code."""
+    write(with_cells(solved_notebook(), sigmoid=COUNTING_GLOBALS), folder / "counting.ipynb")
+    for _ in range(4):
         checks = grade_notebook(folder, ["sigmoid"], "counting.ipynb")
         assert full_marks(checks, ["sigmoid"])
 
@@ -162,7 +185,7 @@ def test_an_unknown_part_is_refused_and_the_worker_answers_on(folder):
     assert worker_pid() == first
 
 
-class Host:
+class Host(Spawner):
     """A stand-in host of children that notes what it was asked, in order."""
 
     tier = "namespaces"
@@ -179,6 +202,101 @@ class Host:
 
     def close(self) -> None:
         self.asked.append(("close",))
+
+
+class Link:
+    """A stand-in child's link: what was sent on it."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self.gone = False
+
+    def sendall(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    def recv_within(self, n: int, timeout: float) -> bytes | None:
+        return b"" if self.gone else None
+
+    def close(self) -> None:
+        pass
+
+
+class LinkingHost(Host):
+    """A stand-in host whose children have links and working folders."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[Link] = []
+
+    def spawn(self, workdir: Path, limits: object) -> tuple[int, Link]:
+        self.links.append(Link())
+        return super().spawn(workdir, limits)[0], self.links[-1]
+
+
+def spawned(host: LinkingHost) -> list:
+    return [entry for entry in host.asked if entry[0] == "spawn"]
+
+
+def test_the_next_child_is_forked_ahead_as_the_last_one_and_taken_by_the_job(tmp_path):
+    from autograder.engine.warm_worker import WarmHost
+
+    inner = LinkingHost()
+    host = WarmHost(lambda: inner)
+    support = tmp_path / "support.py"
+    support.write_text("VALUE = 1\n")
+    host.fork_ahead()  # no job has asked for a child yet: nothing to fork ahead
+    assert inner.asked == []
+    folder, pid, _ = host.fork([support], "limits")
+    assert (folder / "support.py").read_text() == "VALUE = 1\n"
+    host.kill(pid)
+    host.flush()
+    host.fork_ahead()
+    assert inner.asked[-2:] == [("kill", pid), ("spawn", inner.asked[-1][1])]
+    ahead = host.fork([support], "limits")  # the same files and limits: the child ahead
+    assert ahead[1] == len(inner.asked) and len(spawned(inner)) == 2
+    assert (ahead[0] / "support.py").is_file()
+    assert ahead[2].sent == [frame({"op": "preload", "modules": ["support"]})]
+    host.kill(ahead[1])
+    host.renew()  # the same, in a thread that the next use of the host waits for
+    again = host.fork([support], "limits")
+    assert inner.asked[-2:] == [("kill", ahead[1]), ("spawn", again[0])]
+    assert again[1] == len(inner.asked)
+    host.close()
+    for workdir in (folder, ahead[0], again[0]):
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_a_child_forked_ahead_and_not_taken_or_dead_is_killed(tmp_path):
+    from autograder.engine.warm_worker import WarmHost
+
+    inner = LinkingHost()
+    host = WarmHost(lambda: inner)
+    host.kill(host.fork([], "limits")[1])
+    host.flush()
+    host.fork_ahead()
+    ahead, (_, ahead_folder) = len(inner.asked), spawned(inner)[-1]
+    assert ahead_folder.is_dir()
+    host.flush()  # the job forked no child (an unreadable notebook): the one ahead goes
+    assert inner.asked[-1] == ("kill", ahead) and not ahead_folder.exists()
+    host.fork_ahead()
+    again = len(inner.asked)
+    other = host.fork([], "other limits")  # another child asked: killed before it starts
+    assert inner.asked[-2] == ("kill", again) and other[1] == len(inner.asked)
+    host.kill(other[1])
+    host.flush()
+    host.fork_ahead()
+    inner.links[-1].gone = True  # it died while it waited: the job gets a new one
+    dead = len(inner.asked)
+    fresh = host.fork([], "other limits")
+    assert inner.asked[-2] == ("kill", dead) and fresh[1] == len(inner.asked)
+    host.kill(fresh[1])
+    host.flush()
+    host.fork_ahead()
+    last = len(inner.asked)
+    host.close()  # the worker stops
+    assert inner.asked[-2:] == [("kill", last), ("close",)]
+    shutil.rmtree(other[0])
+    shutil.rmtree(fresh[0])
 
 
 def test_a_childs_kill_waits_for_the_answer_but_not_for_the_next_child():
@@ -252,6 +370,33 @@ def test_the_worker_and_its_zygote_end_with_the_kernel(folder):
         time.sleep(0.05)
     assert not [p for p in left if running(p)]
     assert not scratch.exists()  # even with the kernel's death on the heels of its stdin's end
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_call_whose_child_forked_ahead_died_gets_a_new_one(folder):
+    assert full_marks(grade_notebook(folder, ["cost"]), ["cost"])
+    worker = worker_pid()
+    deadline = time.monotonic() + 60  # a guard against a hang, not a time bound
+    while time.monotonic() < deadline:  # the worker's zygote, then the child forked ahead
+        ahead = [p for zygote in descendants(worker)[:1] for p in descendants(zygote)
+                 if running(p)]
+        if ahead:
+            break
+        time.sleep(0.05)
+    assert ahead
+    for pid in ahead:
+        os.kill(pid, signal.SIGKILL)
+    while any(running(p) for p in ahead) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert full_marks(grade_notebook(folder, ["cost"]), ["cost"])
+    assert worker_pid() == worker
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_the_worker_answers_from_memory_and_writes_no_results_file(folder):
+    assert full_marks(grade_notebook(folder, ["cost"]), ["cost"])
+    out = Path(f"/proc/{worker_pid()}/cwd") / "out"  # the worker works in its own folder
+    assert out.is_dir() and not any(out.iterdir())
 
 
 def test_stop_ends_the_worker(folder):

@@ -64,12 +64,17 @@ def random_network(rng: np.random.Generator) -> dict:
 def complex_step(cost: Callable[[dict], complex], params: dict,
                  names: Sequence[str] | None = None) -> dict:
     """∂C/∂θ for every entry θ of ``params[name]``, ``name`` in ``names`` (default: all):
-    Im C(θ + ih) / h, where ``cost(params)`` computes C for complex parameters."""
+    Im C(θ + ih) / h, where ``cost(params)`` computes C for complex parameters (and leaves
+    them as they are)."""
     grads = {}
+    nudged = {k: np.array(v, dtype=np.complex128) for k, v in params.items()}
     for name in params if names is None else names:
         grads[name] = np.zeros(np.shape(params[name]))
         for index in np.ndindex(grads[name].shape):
-            nudged = {k: np.array(v, dtype=np.complex128) for k, v in params.items()}
-            nudged[name][index] += 1j * H
-            grads[name][index] = cost(nudged).imag / H
+            entry = nudged[name][index]  # one entry nudged at a time, then put back
+            nudged[name][index] = entry + 1j * H
+            try:
+                grads[name][index] = cost(nudged).imag / H
+            finally:
+                nudged[name][index] = entry
     return grads

@@ -99,13 +99,15 @@ class GradingPlugin:
     def __init__(self, assignment: Assignment, submissions: list[Submission], out: Path,
                  seed: int, limits: Limits, reference: Path, oracle: Path,
                  sandbox: str | None = "auto", allow_process: bool = False,
-                 host: Zygote | ProcessHost | None = None, integrity: bool = False) -> None:
+                 host: Zygote | ProcessHost | None = None, integrity: bool = False,
+                 records: bool = True) -> None:
         self.assignment, self.submissions, self.out = assignment, submissions, out
         self.reference, self.oracle_file = reference, oracle
         self.oracle = None
         self.seed, self.limits = seed, limits
         self.sandbox, self.allow_process = sandbox, allow_process
         self.integrity = integrity  # probe each student, keep their cells: engine/probes.py
+        self.records = records  # write each student's results.json and feedback.md to out
         self._cells: dict[str, list[str]] = {}  # each student's own cells, for integrity.json
         self._asked: Asked | None = None  # the probes and their answers, once a session
         self.zygote = host  # a proven host of children: sandbox.Zygote or ProcessHost
@@ -219,14 +221,19 @@ class GradingPlugin:
         if trace is None:
             try:
                 result = from_pytest(student, tests, notes)
-                write_results(self.out / student, result, self.assignment, durable=False)
+                self._write(student, result)
             except Exception:  # noqa: BLE001 - e.g. a text no writer could take
                 trace = traceback.format_exc()
         if trace is not None:
             result = grader_failure(student, trace)
-            write_results(self.out / student, result, self.assignment, durable=False)
-        sync_folder(self.out / student)  # every file of the student's, in one fsync
+            self._write(student, result)
+        if self.records:
+            sync_folder(self.out / student)  # every file of the student's, in one fsync
         self.graded[student] = result
+
+    def _write(self, student: str, result: StudentResult) -> None:
+        if self.records:
+            write_results(self.out / student, result, self.assignment, durable=False)
 
     def _record_integrity(self, student: str, sandbox: Sandbox | None) -> None:
         """The instructor's integrity record (``engine/probes.py``): the fixed probe cases,

@@ -6,7 +6,8 @@ picks the strongest tier that works (or the one asked for) and says which on the
 socket FD. For each ``spawn`` request it forks a child that locks itself down (own session,
 resource limits, then its tier: *namespaces*, private mounts hiding the grader's files and
 an unprivileged uid; *unprivileged*, Landlock, seccomp and what else ``confine`` can use),
-then serves ``load`` and ``call`` requests on the socket it was handed.
+then serves ``load`` and ``call`` requests on the socket it was handed (and ``preload``,
+sent ahead of the cells: the assignment's support modules imported before the job comes).
 
 Run as ``python -I child.py --process`` (the *process only* tier: macOS, Windows, or a host
 with none of the above), it is one child, spawned by the grader, speaking the same
@@ -19,6 +20,7 @@ all the child runs before student code, and it must not import the grader.
 
 import builtins
 import ctypes
+import importlib
 import json
 import math
 import os
@@ -557,10 +559,23 @@ def serve_calls(sock, harness):
             msg = recv(sock)
         except (EOFError, OSError, ValueError):
             os._exit(0)
-        if msg["op"] == "load":
+        if msg["op"] == "preload":
+            preload(msg["modules"])
+        elif msg["op"] == "load":
             harness.load(sock, msg)
         elif msg["op"] == "call":
             harness.call(sock, msg)
+
+
+def preload(names):
+    """Import the assignment's support modules (beside the cells, in the working folder)
+    before the cells come, with no student code run yet: the cells' imports find them. One
+    that fails is left to fail again in the cells, with its own error."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except BaseException:  # noqa: BLE001 - the cells' import says why
+            pass
 
 
 # ---------------------------------------------------------------- zygote

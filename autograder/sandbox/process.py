@@ -21,12 +21,13 @@ from pathlib import Path
 from autograder.sandbox import reaper
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.links import PipeLink, frame
+from autograder.sandbox.spawner import Spawner
 from autograder.sandbox.zygote import CHILD_SCRIPT, child_env
 
 WINDOWS = sys.platform == "win32"
 
 
-class ProcessHost:
+class ProcessHost(Spawner):
     """Spawns ``python -I child.py --process`` per submission; the Zygote's interface."""
 
     tier = "process"

@@ -8,14 +8,10 @@ that broke it skipped, until the submission's time budget or restart budget is s
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
-import py_compile
 import shutil
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,22 +20,6 @@ from autograder.core.text import safe_data
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.links import HEADER, frame
 from autograder.sandbox.zygote import Zygote
-
-PYC_SUFFIX = f".{sys.implementation.cache_tag}.pyc"
-
-
-@functools.cache
-def bytecode(path: Path) -> bytes:
-    """A support module compiled once per grader, checked by source hash (not mtime).
-
-    Children import it from their working folder's ``__pycache__`` instead of compiling
-    it again each time: a few milliseconds saved per submission.
-    """
-    with tempfile.TemporaryDirectory() as tmp:
-        pyc = Path(tmp) / "module.pyc"
-        py_compile.compile(str(path), cfile=str(pyc), doraise=True,
-                           invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
-        return pyc.read_bytes()
 
 
 class ChildLost(Exception):
@@ -174,14 +154,7 @@ class Sandbox:
             self.restarts += 1
             if self.restarts > self.limits.restarts or time.monotonic() > self.deadline:
                 raise ChildLost("the submission used up its time or restarts")
-            self._workdir = Path(tempfile.mkdtemp(prefix="submission-"))
-            for path in self.files:
-                shutil.copy(path, self._workdir / path.name)
-                if path.suffix == ".py":
-                    cached = self._workdir / "__pycache__"
-                    cached.mkdir(exist_ok=True)
-                    (cached / path.with_suffix(PYC_SUFFIX).name).write_bytes(bytecode(path))
-            self._pid, self._sock = self.zygote.spawn(self._workdir, self.limits)
+            self._workdir, self._pid, self._sock = self.zygote.fork(self.files, self.limits)
             try:
                 self._send({"op": "load", "cells": self.cells, "skip": sorted(self.skip),
                             "timeout": self.limits.cell_seconds, "imports": self.imports,

@@ -17,6 +17,7 @@ from pathlib import Path
 from autograder.core.processes import wait
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.links import SocketLink
+from autograder.sandbox.spawner import Spawner
 
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
 UID_BASE = 200_000  # children of a root grader run as uid UID_BASE + pid: no user has these
@@ -36,7 +37,7 @@ def child_env() -> dict[str, str]:
     return {**env, **CHILD_ENV}
 
 
-class Zygote:
+class Zygote(Spawner):
     """Starts ``child.py`` once and asks it to fork sandboxed children (Linux).
 
     The zygote probes the host's isolation mechanisms as it starts and picks a tier: the

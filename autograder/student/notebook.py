@@ -30,6 +30,7 @@ from pathlib import Path
 from autograder.core.config import Assignment, ConfigError
 from autograder.core.loader import SubmissionError, read_cells
 from autograder.core.results import CheckResult
+from autograder.engine.early import in_thread
 from autograder.engine.public import ChecksError, check_notebook, resolve
 from autograder.formats.feedback import html_table, text_table
 
@@ -84,14 +85,14 @@ def run_check(part: str | list[str] | None = None, notebook: Path | str | None =
         path = write_snapshot(colab, assignment.notebook.name)
     if not path.is_file():
         raise ConfigError(f"{path}: no such notebook (give its path: check(part, 'my.ipynb'))")
+    # the kernel's code compared with the file's while the worker checks (it waits on a pipe)
+    compared = (in_thread(unsaved_warnings, path, namespace, SAVED if colab is None else COLAB)
+                if namespace is not None else list)
     results = check_notebook(assignment, path, parts_named(assignment, part), warm=warm)
-    warnings = []
+    warnings = compared()
     if colab is not None:
-        if namespace is not None:
-            warnings += unsaved_warnings(path, namespace, COLAB)
         return Feedback(assignment, path, results, warnings, "the notebook open in Colab")
     if namespace is not None:
-        warnings += unsaved_warnings(path, namespace)
         editing = notebook_being_edited(namespace)
         if editing is not None and editing.resolve() != path.resolve():
             warnings.append(f"You are editing {editing.name}, but this checks {path.name} "
