@@ -21,13 +21,14 @@ import re
 import statistics
 from dataclasses import dataclass
 from html import escape
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment
 from autograder.core.results import StudentResult
-from autograder.formats.gradescope import read_all_students
+from autograder.formats.gradescope import RESULTS_NAME, read_all_students
 
 if TYPE_CHECKING:  # the integrity signals (numpy, copydetect) only for a class of two or more
     from autograder.instructor.integrity import Pair, Signals
@@ -396,12 +397,11 @@ def write_class_report(out: Path, assignment: Assignment, integrity: bool = True
     hidden folder, default the assignment's)."""
     path = out / REPORT_NAME
     signals = None
-    results = read_all_students(out)
-    if integrity and len(results) >= 2:  # a pair needs two
-        from autograder.instructor.integrity import class_signals, write_similarity_csv
+    if integrity and len(list(islice(out.glob(f"*/{RESULTS_NAME}"), 2))) == 2:  # a pair needs
+        from autograder.instructor.integrity import class_signals, write_similarity_csv  # two
 
         solution = reference / assignment.reference.name if reference is not None else None
-        signals = class_signals(out, assignment, solution)
-        write_similarity_csv(out, signals)
-    write_atomic(path, class_report(results, assignment, signals))
+        signals = class_signals(out, assignment, solution)  # before the results: the two
+        write_similarity_csv(out, signals)  # are never both being read at once
+    write_atomic(path, class_report(read_all_students(out), assignment, signals))
     return path

@@ -54,8 +54,8 @@ class Pair:
 @dataclass(frozen=True)
 class Signals:
     """The class's pairs (every pair with a shared wrong answer or a code similarity of
-    ``SIMILAR`` or more, most alike first), each student's solution code, and whether the
-    code could be compared at all."""
+    ``SIMILAR`` or more, most alike first), the solution code of each student in a pair worth
+    a look (shown side by side), and whether the code could be compared at all."""
 
     pairs: list[Pair]
     code: dict[str, str]
@@ -133,7 +133,8 @@ def class_signals(out: Path, assignment: Assignment, reference: Path | None = No
     pairs = [Pair(a, b, similar.get((a, b)), shared.get((a, b), ()))
              for a, b in sorted(set(similar) | set(shared))]
     pairs.sort(key=lambda p: (-len(p.shared), -(p.similarity or 0.0), p.a, p.b))
-    return Signals(pairs, code, compared)
+    shown = {student for p in pairs if p.worth_a_look for student in (p.a, p.b)}
+    return Signals(pairs, {s: code[s] for s in sorted(shown)}, compared)
 
 
 def write_similarity_csv(out: Path, signals: Signals) -> Path:
