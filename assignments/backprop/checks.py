@@ -19,6 +19,7 @@ touches. ``full_step`` chains your own forward, backward and update.
 from __future__ import annotations
 
 import functools
+import weakref
 
 import numpy as np
 import pytest
@@ -57,16 +58,21 @@ def _case_name(case: Case) -> str:
 
 def _check(submission, grading, fn: str, cases: list[Case], args, keys,
            names) -> tuple[list[str], list]:
-    """Call ``fn`` on every case and judge each returned quantity against the oracle's.
-
-    ``args(case)`` gives the inputs, ``keys`` the (returned key, quantity) pairs to judge
-    (key None: the value itself). After a case's first wrong quantity the later ones are
-    not judged: they only repeat that mistake. One problem ('' when right) per case, and the
-    answers.
-    """
-    oracle, tol = grading.oracle, grading.assignment.tolerance
+    """Call ``fn`` on every case (one round trip) and judge each returned quantity against
+    the oracle's (``_judge``); ``args(case)`` gives the inputs. The problems, and the
+    answers."""
     inputs = [args(case) for case in cases]
     answers = submission.call_many(fn, inputs, names=names)
+    return _judge(grading, fn, cases, inputs, answers, keys), answers
+
+
+def _judge(grading, fn: str, cases: list[Case], inputs: list, answers: list,
+           keys) -> list[str]:
+    """Judge ``fn``'s answers to ``cases`` (given ``inputs``): ``keys`` are the (returned
+    key, quantity) pairs to judge (key None: the value itself). After a case's first wrong
+    quantity the later ones are not judged: they only repeat that mistake. One problem ('' when
+    right) per case."""
+    oracle, tol = grading.oracle, grading.assignment.tolerance
     problems = []
     for case, given, answer in zip(cases, inputs, answers):
         expected, problem = getattr(oracle, fn)(*given), ""
@@ -79,7 +85,7 @@ def _check(submission, grading, fn: str, cases: list[Case], args, keys,
             if problem:
                 break
         problems.append(problem)
-    return problems, answers
+    return problems
 
 
 # ------------------------------------------------------------------ σ and σ'
@@ -170,10 +176,24 @@ def _backward_args(case: Case) -> tuple:
     return case.data["y"], case.data["params"], case.data["cache"]
 
 
+_ASKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per submission
+
+
+def _backward_asked(submission, grading, ex) -> tuple[list[Case], list, list]:
+    """The backward cases, their inputs and the submission's answers: drawn and asked once
+    per submission (one round trip), by the first backward check that runs; each check of
+    BP1 to BP4 then judges its own quantity on the same answers."""
+    if submission not in _ASKED:
+        cases = _backward_cases(grading, ex)
+        inputs = [_backward_args(case) for case in cases]
+        _ASKED[submission] = (cases, inputs, submission.call_many(
+            "backward", inputs, names=("y", "params", "cache")))
+    return _ASKED[submission]
+
+
 def _check_backward(submission, grading, ex, key: str) -> None:
-    cases = _backward_cases(grading, ex)
-    problems, answers = _check(submission, grading, "backward", cases, _backward_args,
-                               [(key, key)], ("y", "params", "cache"))
+    cases, inputs, answers = _backward_asked(submission, grading, ex)
+    problems = _judge(grading, "backward", cases, inputs, answers, [(key, key)])
     for problem, answer, case in list(zip(problems, answers, cases))[-2:]:
         if problem:  # a shifted cache: say so first if backward ignores the cache
             ignored = _ignores_cache(grading.oracle, answer, key, case.data)
