@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import types
@@ -237,8 +238,10 @@ def spawned(host: LinkingHost) -> list:
     return [entry for entry in host.asked if entry[0] == "spawn"]
 
 
-def test_the_next_child_is_forked_ahead_as_the_last_one_and_taken_by_the_job(tmp_path):
+def test_the_next_child_is_forked_ahead_as_the_last_one_and_taken_by_the_job(tmp_path, monkeypatch):
     from autograder.engine.warm_worker import WarmHost
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the children's folders
 
     inner = LinkingHost()
     host = WarmHost(lambda: inner)
@@ -266,8 +269,10 @@ def test_the_next_child_is_forked_ahead_as_the_last_one_and_taken_by_the_job(tmp
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def test_a_child_forked_ahead_and_not_taken_or_dead_is_killed(tmp_path):
+def test_a_child_forked_ahead_and_not_taken_or_dead_is_killed(tmp_path, monkeypatch):
     from autograder.engine.warm_worker import WarmHost
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the children's folders
 
     inner = LinkingHost()
     host = WarmHost(lambda: inner)
@@ -362,6 +367,8 @@ def test_the_worker_and_its_zygote_end_with_the_kernel(folder):
     assert len(left) >= 2 and running(worker) and running(left[1])
     scratch = Path(os.readlink(f"/proc/{worker}/cwd"))  # its private folder
     assert scratch.name.startswith("autograder-warm-") and scratch.is_dir()
+    environ = Path(f"/proc/{worker}/environ").read_bytes().split(b"\0")
+    assert f"TMPDIR={scratch}".encode() in environ  # its children's folders go in it too
     kernel.stdin.write("\n")
     kernel.stdin.flush()
     kernel.wait(timeout=60)

@@ -32,6 +32,7 @@ from autograder.core.errors import ChecksError
 from autograder.core.loader import Submission
 from autograder.core.results import StudentResult
 from autograder.engine.apart import job_of, results_of, worker_env
+from autograder.engine.pool import SCRATCH_MODE
 from autograder.engine.warm_worker import IDLE_SECONDS
 
 SHARED = ("assignment", "reference", "submissions", "sandbox", "allow_process")
@@ -46,15 +47,17 @@ class Worker:
     def __init__(self, shared: dict, stamp: tuple) -> None:
         self.shared, self.stamp = shared, stamp
         self.log = tempfile.TemporaryFile()  # its last words, if it dies
-        self.folder = tempfile.mkdtemp(prefix="autograder-warm-")  # its own, removed by
-        # the worker as it ends, and here after it (it may have been killed)
+        self.folder = tempfile.mkdtemp(prefix="autograder-warm-")  # its own and its
+        # temporary files' (its TMPDIR: its children's folders too, as a batch worker's),
+        # removed by the worker as it ends, and here after it (it may have been killed)
+        os.chmod(self.folder, SCRATCH_MODE)
         group = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if WINDOWS
                  else {"start_new_session": True})  # a kernel's interrupt is not for it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "autograder.engine.warm_worker", str(os.getpid()),
              self.folder],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-            cwd=tempfile.gettempdir(), env=worker_env(), **group)
+            cwd=tempfile.gettempdir(), env={**worker_env(), "TMPDIR": self.folder}, **group)
         self.used = time.monotonic()
         self._send(shared)
 

@@ -30,7 +30,6 @@ import queue
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -259,7 +258,7 @@ def main() -> None:
         serve(json.loads(first), lines, answers, folder / "out")
     finally:  # a SIGTERM now (the kernel's death just after its end of stdin) must not
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # cut the folder's removal short
-        os.chdir(tempfile.gettempdir())
+        os.chdir(folder.parent)  # its TMPDIR is the folder itself
         shutil.rmtree(folder, ignore_errors=True)
 
 
