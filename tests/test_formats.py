@@ -25,10 +25,11 @@ from autograder.core.compare import Tolerance
 from autograder.core.config import Assignment
 from autograder.core.loader import discover
 from autograder.core.results import from_pytest
+from autograder.core.student_files import each
 from autograder.engine.batch import Batch, run_batch
-from autograder.engine.records import merge_reports, record_text, without_students
+from autograder.engine.records import merged_head, record_text, without_students
 from autograder.formats.grades_csv import grades_csv, write_grades_csv
-from autograder.formats.gradescope import read_all_results, read_results, results, write_results
+from autograder.formats.gradescope import RESULTS_NAME, read_results, results, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json")
@@ -244,7 +245,7 @@ def test_grades_csv_from_hand_written_results(tmp_path):
     for student, data in all_results.items():
         (tmp_path / student).mkdir()
         (tmp_path / student / "results.json").write_text(json.dumps(data))
-    assert read_all_results(tmp_path) == all_results
+    assert dict(each(tmp_path, RESULTS_NAME)) == all_results
     assert write_grades_csv(tmp_path, TOY).read_text() == grades_csv(students, TOY)
 
 
@@ -256,7 +257,9 @@ def test_merge_reports_of_hand_written_shards():
     shard2 = {"created": 99.25, "duration": 4.5, "exitcode": 0, "root": "/checks",
               "environment": {}, "summary": {"passed": 3, "total": 3, "collected": 3},
               "tests": toy_tests("bob")[3:], "warnings": []}
-    merged = merge_reports([copy.deepcopy(shard1), copy.deepcopy(shard2)])
+    shards = [copy.deepcopy(shard1), copy.deepcopy(shard2)]
+    merged = json.loads("".join(record_text(merged_head(shards),
+                                            (t for r in shards for t in r["tests"]))))
     assert merged["created"] == 99.25  # the earliest start
     assert merged["duration"] == 4.5  # the shards ran in parallel: the longest
     assert merged["exitcode"] == 1

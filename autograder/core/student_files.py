@@ -21,8 +21,3 @@ def each(out: Path, name: str, beside: str | None = None) -> Iterator[tuple[str,
             continue
         if isinstance(data, dict):
             yield path.parent.name, data
-
-
-def read_each(out: Path, name: str, beside: str | None = None) -> dict[str, dict]:
-    """:func:`each` as one dictionary, by student."""
-    return dict(each(out, name, beside))

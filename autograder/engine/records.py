@@ -16,14 +16,6 @@ from autograder.formats.gradescope import RESULTS_NAME
 RECORD_NAME = "report.json"  # the student's, beside results.json; the class's in DIR
 
 
-def merge_reports(records: list[dict]) -> dict:
-    """One pytest-json-report object: tests concatenated, summary counts added up."""
-    head = merged_head(records)
-    warnings = head.pop("warnings")
-    return {**head, "tests": [t for r in records for t in r.get("tests", [])],
-            "warnings": warnings}
-
-
 def merged_head(records: Iterable[dict]) -> dict | None:
     """What the merge of ``records`` says besides its tests (None: no record): the earliest
     start, the longest duration (shards run in parallel), the worst exit code, the first

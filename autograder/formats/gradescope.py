@@ -23,7 +23,7 @@ from autograder.core.results import (
     CheckResult,
     StudentResult,
 )
-from autograder.core.student_files import each, read_each
+from autograder.core.student_files import each
 from autograder.formats.feedback_md import FEEDBACK_NAME, feedback_markdown
 
 RESULTS_NAME = "results.json"
@@ -99,12 +99,8 @@ def read_results(student: str, data: dict) -> StudentResult:
                          grader_failed=any(t.get("name") == GRADER_FAILURE for t in hidden))
 
 
-def read_all_results(out: Path) -> dict[str, dict]:
-    """Every ``out/<student>/results.json`` as written, by student, sorted by name; one that
-    does not read (a crash before its folder was synced: ``core/atomic.py``) is not graded."""
-    return read_each(out, RESULTS_NAME)
-
-
 def read_all_students(out: Path) -> dict[str, StudentResult]:
-    """Every student graded in ``out``, read back, sorted by name."""
+    """Every student graded in ``out``, read back one at a time, sorted by name; a
+    results.json that does not read (a crash before its folder was synced:
+    ``core/atomic.py``) is not graded."""
     return {student: read_results(student, data) for student, data in each(out, RESULTS_NAME)}
