@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.core.compare import Tolerance, as_shape, judge, matches, rel_error
+from autograder.core.compare import Tolerance, as_shape, close, judge, matches, rel_error
 
 RTOL, ATOL = 1e-7, 1e-12
 STRICT = Tolerance(RTOL, ATOL, float32="reject")
@@ -81,3 +81,23 @@ def test_a_known_wrong_variant_is_recognised_in_every_shape_judge_accepts():
     matrix = np.array([[1.0, 2.0], [3.0, 4.0]])
     assert matches(matrix.tolist(), matrix) and not matches(matrix.T, matrix)
     assert not matches(None, variant) and not matches({"W2": matrix}, matrix)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_close_says_what_numpy_allclose_says(seed):
+    """``close`` is ``np.allclose`` (equal_nan=False) on arrays of one shape, also where an
+    entry is NaN or infinite on either side, or sits right at the formula's edge."""
+    rng = np.random.default_rng(seed)
+    specials = [np.nan, np.inf, -np.inf, 0.0, 1e308, -1e308]
+    for _ in range(300):
+        expected = rng.normal(0, 10, int(rng.integers(1, 6)))
+        actual = expected * (1 + rng.choice([0, 1e-10, 1e-7, 1e-6, 1e-3], expected.size))
+        for arr in (expected, actual):
+            if rng.random() < 0.3:
+                arr[int(rng.integers(arr.size))] = rng.choice(specials)
+        if rng.random() < 0.2:
+            actual = expected.copy()
+        rtol, atol = float(rng.choice([1e-9, 1e-7, 1e-6])), float(rng.choice([0.0, 1e-12]))
+        with np.errstate(over="ignore"):  # numpy's own subtraction of ±1e308
+            want = bool(np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False))
+        assert close(actual, expected, rtol, atol) is want

@@ -283,12 +283,27 @@ def _grow(b: _Builder, binary: list[str], depth: int, shared: bool, repeat: bool
         return not shared or not binary or repeat or (any(n >= 2 for n in inner) and any(
             n >= 2 for n in b.parents[: b.leaves]))
 
+    def unshared() -> list[int]:
+        """Operands whose second use gives a DAG the sharing it still lacks: a leaf used
+        once while no leaf is used twice, a node used once while no node is."""
+        if not shared or not binary or repeat:
+            return []
+        leaves, inner = b.parents[: b.leaves], b.parents[b.leaves:]
+        found = [] if any(n >= 2 for n in leaves) else \
+            [i for i, n in enumerate(leaves) if n == 1]
+        if not any(n >= 2 for n in inner[:-1]):
+            found += [b.leaves + i for i, n in enumerate(inner) if n == 1]
+        return [i for i in found if b.depths[i] < depth]
+
     def pick(name: str) -> tuple[int | None, int | None]:
         pool = [i for i in (range(len(b.values)) if shared else roots()) if b.depths[i] < depth]
         if not pool:
             return None, None
         deepest = max(pool, key=lambda i: (b.depths[i], i))
         a = deepest if rng.random() < 0.6 else int(rng.choice(pool))
+        lacking = unshared() if SECOND[name] == "value" else []
+        if lacking and rng.random() < 0.7:  # share early: later, sharing only deepens
+            a = int(rng.choice(lacking))
         if SECOND[name] != "value":
             return a, None
         free = [i for i in roots() if i != a and b.depths[i] < depth]

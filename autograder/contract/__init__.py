@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from autograder.core.compare import Tolerance, Verdict, as_shape, judge, matches
+from autograder.core.compare import Tolerance, Verdict, as_shape, close, judge, matches
 from autograder.core.config import Assignment, load_assignment, read_config
 from autograder.core.modules import load_module, prefer_folders
 from autograder.sandbox.proxy import Answer
@@ -88,7 +88,7 @@ __all__ = [
     # what the engine gives the checks
     "StudentCode", "Grading", "Answer", "Assignment",
     # judging, in the grader
-    "judge", "matches", "as_shape", "Tolerance", "Verdict",
+    "judge", "close", "matches", "as_shape", "Tolerance", "Verdict",
     # the config; a module from its path (the hidden oracle loads the reference so); the
     # assignment's own modules first on the import path (a generator imports its feedback)
     "load_assignment", "read_config", "load_module", "prefer_folders",

@@ -58,6 +58,16 @@ def within_float32(actual: np.ndarray, expected: np.ndarray, tol: Tolerance) -> 
     return gap <= tol.atol + tol.float32_rtol * scale
 
 
+def close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
+    """``|a − e| ≤ atol + rtol·|e|`` everywhere, NaN never equal: ``np.allclose`` on arrays
+    of one shape, in a third of its time on the few entries a check compares (it is called
+    hundreds of times per student)."""
+    if not np.isfinite(expected).all():  # an infinity equals itself only in np.allclose
+        return bool(np.allclose(actual, expected, rtol=rtol, atol=atol))
+    with np.errstate(over="ignore"):  # 1e308 − (−1e308) is inf: not close, no warning
+        return bool((np.abs(actual - expected) <= atol + rtol * np.abs(expected)).all())
+
+
 def judge(value: object, expected: np.ndarray, tol: Tolerance) -> Verdict:
     """Compare a converted answer with the expected array."""
     if value is None:
@@ -68,9 +78,9 @@ def judge(value: object, expected: np.ndarray, tol: Tolerance) -> Verdict:
     if actual is None:
         got = np.asarray(value).shape
         return Verdict(False, f"has shape {got}, expected {expected.shape}")
-    if not np.all(np.isfinite(actual)):
+    if not np.isfinite(actual).all():
         return Verdict(False, "contains NaN or infinity")
-    if np.allclose(actual, expected, rtol=tol.rtol, atol=tol.atol, equal_nan=False):
+    if close(actual, expected, tol.rtol, tol.atol):
         return Verdict(True)
     if within_float32(actual, expected, tol):
         if tol.float32 == "accept":
@@ -86,4 +96,5 @@ def matches(value: object, expected: np.ndarray, rtol: float = 1e-6) -> bool:
     if value is None or isinstance(value, dict):
         return False
     actual = as_shape(value, np.shape(expected))
-    return actual is not None and bool(np.allclose(actual, expected, rtol=rtol, atol=1e-12))
+    return actual is not None and close(actual, np.asarray(expected, dtype=np.float64), rtol,
+                                        1e-12)

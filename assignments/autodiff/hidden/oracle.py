@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.contract import load_module, matches
+from autograder.contract import close, load_module, matches
 
 HERE = Path(__file__).resolve().parent
 PARAMS = ("W2", "b2", "W3", "b3")
@@ -116,7 +116,7 @@ class ReferenceOracle:
                 continue
             if candidate is None or candidate.shape != expected.shape:
                 continue
-            if np.allclose(candidate, expected, rtol=1e-9, atol=1e-12):
+            if close(candidate, expected, 1e-9, 1e-12):
                 continue  # this mistake changes nothing here
             if matches(given, candidate):
                 found.append(f" This looks like {misconception.name} ({misconception.rule}).")
@@ -179,8 +179,7 @@ class ProbingOracle(ReferenceOracle):
             except (ArithmeticError, RuntimeError, TypeError, ValueError, RecursionError,
                     KeyError):
                 continue
-            if candidate.shape == expected.shape and np.allclose(candidate, expected,
-                                                                 rtol=1e-9, atol=1e-12):
+            if candidate.shape == expected.shape and close(candidate, expected, 1e-9, 1e-12):
                 continue  # this mistake does not change this quantity here
             if matches(value, candidate):
                 return f" This looks like {misconception.name} ({misconception.rule})."
