@@ -237,7 +237,7 @@ def test_grades_csv_from_hand_written_results(tmp_path):
         "ann": results(from_pytest("ann", toy_tests("ann")), TOY),
     }
     students = {s: read_results(s, data) for s, data in all_results.items()}
-    assert grades_csv(students, TOY) == (
+    assert grades_csv([students["ann"], students["bob"]], TOY) == (
         "student,alpha,beta,gamma,total,max_score\n"
         "ann,1.5,0,7,8.5,11\n"
         "bob,0,0,0,0,11\n"
@@ -246,7 +246,8 @@ def test_grades_csv_from_hand_written_results(tmp_path):
         (tmp_path / student).mkdir()
         (tmp_path / student / "results.json").write_text(json.dumps(data))
     assert dict(each(tmp_path, RESULTS_NAME)) == all_results
-    assert write_grades_csv(tmp_path, TOY).read_text() == grades_csv(students, TOY)
+    assert write_grades_csv(tmp_path, TOY).read_text() == grades_csv(
+        [students["ann"], students["bob"]], TOY)
 
 
 def test_merge_reports_of_hand_written_shards():
@@ -316,3 +317,14 @@ def test_grades_csv_agrees_with_the_results_json_files(graded, squares):
         expected = [parts.get(p, 0.0) for p in assignment.points]
         assert [float(c) for c in cells] == pytest.approx(
             [*expected, data["score"], assignment.total_points])
+
+
+def test_students_files_are_read_in_the_order_of_their_names(tmp_path):
+    """'a' before 'a-b', as sorted() orders the names (the strings of the paths would put
+    'a-b/results.json' first): grades.csv lists the students one file at a time so."""
+    for student in ("ab", "a.b", "a", "a-b"):
+        (tmp_path / student).mkdir()
+        (tmp_path / student / "results.json").write_text(json.dumps({"score": 0.0}))
+    assert [s for s, _ in each(tmp_path, RESULTS_NAME)] == ["a", "a-b", "a.b", "ab"]
+    rows = write_grades_csv(tmp_path, TOY).read_text().splitlines()[1:]
+    assert [row.split(",")[0] for row in rows] == ["a", "a-b", "a.b", "ab"]

@@ -178,3 +178,44 @@ def test_hidden_cases_change_with_the_submission_not_between_runs(toy, tmp_path)
     assert "inputs [" in first and "inputs [" in changed and first != changed
     assert grade(toy, subs / "leak.py", "--out", tmp_path / "b", "--jobs", "1").returncode == 0
     assert leaked(tmp_path / "b", "leak") == first
+
+
+@pytest.mark.parametrize("width", [120, 30])
+def test_the_table_drawn_in_pieces_is_the_table_drawn_whole(toy, tmp_path, monkeypatch, width):
+    """A large class's table is drawn TABLE_ROWS rows at a time (its memory): the text is
+    that of one rich table, also where the terminal is too narrow for it; a student with no
+    results.json shows '-'; the totals are the sums of the written scores."""
+    import io
+
+    from rich.console import Console
+
+    from autograder.commands import grade as command
+    from autograder.core.config import load_assignment
+    from autograder.core.results import CheckResult, StudentResult
+    from autograder.formats.gradescope import write_results
+
+    assignment = load_assignment(toy)
+    parts = list(assignment.points)
+    students = [f"s{i}" for i in range(7)] + ["Zoë 学生", "missing"]
+    for i, student in enumerate(students[:-1]):
+        checks = tuple(CheckResult(part, "a check", "pass" if (i + j) % 3 else "fail",
+                                   float((i + j) % 3 != 0), 1.0)
+                       for j, part in enumerate(parts))
+        (tmp_path / student).mkdir()
+        write_results(tmp_path / student, StudentResult(student, checks), assignment, False)
+
+    def drawn(rows: int) -> str:
+        monkeypatch.setattr(command, "TABLE_ROWS", rows)
+        console = Console(file=io.StringIO(), width=width)
+        command._print_table(console, assignment, tmp_path, students, 8)
+        return console.file.getvalue()
+
+    whole = drawn(1000)
+    assert drawn(3) == drawn(1) == whole
+    lines = whole.splitlines()
+    assert [line.split() for line in lines if line.strip().startswith("s1 ")] == [
+        ["s1", "1", "1", "2"]] or width < 40  # (1 + 0) % 3 and (1 + 1) % 3: both pass
+    assert any(line.split()[-4:] == ["missing", "-", "-", "-"] for line in lines) or width < 40
+    # totals 1 2 1 1 2 1 1 2 (i = 0 .. 7): mean 11 / 8
+    assert "9 submissions (8 graded now, 0 already graded, 1 not graded): mean 1.38" in \
+        " ".join(whole.split())

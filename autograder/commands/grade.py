@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.segment import Segments
 from rich.table import Table
 from rich.text import Text  # a student's name is shown as it is, never read as markup
 
@@ -29,14 +31,16 @@ from autograder.core.config import (
 )
 from autograder.core.errors import Misuse
 from autograder.core.loader import discover
+from autograder.core.student_files import each
 from autograder.engine.batch import Batch, run_batch
 from autograder.engine.out_lock import own_folder
 from autograder.engine.pool import Stopped
-from autograder.formats.gradescope import read_all_students
+from autograder.formats.gradescope import RESULTS_NAME, read_all_students, read_results
 from autograder.sandbox.host import NOT_PROTECTED, asked_tier, describe_tier
 from autograder.sandbox.limits import Limits
 
 DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the host's, said in one line
+TABLE_ROWS = 200  # rows of the terminal table drawn at a time (memory, not looks)
 
 
 def cmd_grade(args: argparse.Namespace, console: Console) -> int:
@@ -205,22 +209,37 @@ def _warn_open_submissions(submissions: list) -> None:
 
 
 def _print_table(console: Console, assignment, out: Path, students: list[str], graded: int) -> None:
-    results = read_all_students(out)
-    table = Table(title=f"{assignment.title}", box=box.SIMPLE_HEAD)
-    table.add_column("student", no_wrap=True)
-    for part, points in assignment.points.items():
-        table.add_column(f"{part.replace('_', chr(10))}\n/{points:g}", justify="right")
-    table.add_column(f"total\n/{assignment.total_points:g}", justify="right")
-    totals = []
-    for student in students:
-        result = results.get(student)
-        if result is None:
-            table.add_row(Text(student), *["-"] * (len(assignment.points) + 1))
-            continue
-        parts = result.part_scores(assignment.points)
-        totals.append(result.score)
-        table.add_row(Text(student), *(f"{v:g}" for v in parts.values()), f"{result.score:g}")
-    console.print(table)
+    """Each student's points per part and total (- for one not graded), then the class's
+    mean. Each result is read alone and kept as its row's few texts; the table is drawn
+    ``TABLE_ROWS`` rows at a time, every column as wide as the whole table would make it, so
+    that a class of 1,000 costs the memory of ``TABLE_ROWS`` rows of rich's drawing."""
+    wanted, scores = set(students), {}
+    for student, data in each(out, RESULTS_NAME):
+        if student in wanted:
+            result = read_results(student, data)
+            parts = result.part_scores(assignment.points)
+            scores[student] = (result.score, [f"{v:g}" for v in (*parts.values(), result.score)])
+    blank = ["-"] * (len(assignment.points) + 1)
+    rows = [(student, *scores[student][1]) if student in scores else (student, *blank)
+            for student in students]
+    heads = ["student", *(f"{part.replace('_', chr(10))}\n/{points:g}"
+                          for part, points in assignment.points.items()),
+             f"total\n/{assignment.total_points:g}"]
+    widths = [max([cell_len(line) for line in head.split("\n")] +
+                  [cell_len(row[i]) for row in rows]) for i, head in enumerate(heads)]
+    chunks = [rows[i:i + TABLE_ROWS] for i in range(0, len(rows), TABLE_ROWS)] or [[]]
+    for k, chunk in enumerate(chunks):
+        table = Table(title=assignment.title if k == 0 else None, box=box.SIMPLE_HEAD,
+                      show_header=k == 0)
+        for i, (head, width) in enumerate(zip(heads, widths)):
+            table.add_column(head, justify="right" if i else "left", no_wrap=not i,
+                             min_width=width, max_width=width)
+        for student, *cells in chunk:
+            table.add_row(Text(student), *cells)
+        lines = console.render_lines(table, pad=False, new_lines=True)
+        lines = lines[k > 0:len(lines) - (k < len(chunks) - 1)]  # one table: edges at its ends
+        console.print(Segments([segment for line in lines for segment in line]), end="")
+    totals = [score for score, _ in scores.values()]
     mean = sum(totals) / len(totals) if totals else 0.0
     full = sum(t >= assignment.total_points - 1e-9 for t in totals)
     missing = len(students) - len(totals)  # a worker that failed: shown as -, never as 0

@@ -15,7 +15,7 @@ EVERY_PERCENT = 5.0
 class LineProgress:
     """``progress(done, total)`` for ``run_batch``: prints when a line is due."""
 
-    def __init__(self, stream: TextIO = sys.stderr,
+    def __init__(self, stream: TextIO | None = None,  # None: sys.stderr as it is then
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.stream, self.clock = stream, clock
         self.start = clock()
@@ -27,7 +27,8 @@ class LineProgress:
         if total and (now - self.last_time >= EVERY_SECONDS or done - self.last_done >= step
                       or (done == total and done != self.last_done)):
             self.last_time, self.last_done = now, done
-            print(line(done, total, now - self.start), file=self.stream, flush=True)
+            print(line(done, total, now - self.start), file=self.stream or sys.stderr,
+                  flush=True)
 
 
 def line(done: int, total: int, seconds: float) -> str:

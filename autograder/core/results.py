@@ -24,7 +24,7 @@ GRADER_FAILED = "The grader failed on this submission; the course staff were tol
 _STATUS = {"passed": PASS, "failed": FAIL}  # pytest's outcomes; anything else is an error
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a class's report holds thousands: no __dict__ each
 class CheckResult:
     """One check's verdict on one submission."""
 

@@ -12,6 +12,7 @@ every student graded in the output folder, in this run or an earlier one.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from autograder.core.atomic import write_atomic
@@ -86,9 +87,9 @@ def read_results(student: str, data: dict) -> StudentResult:
     feedback text only: they are not read back."""
     tests = [t for t in data.get("tests", []) if isinstance(t, dict)]
     hidden = [t for t in tests if t.get("visibility") == "hidden"]
-    checks = tuple(CheckResult(
-        part=str((t.get("tags") or [""])[0]),
-        name=str(t.get("name", "")).split(": ", 1)[-1],
+    checks = tuple(CheckResult(  # part and name: one string for the class, not each student's
+        part=sys.intern(str((t.get("tags") or [""])[0])),
+        name=sys.intern(str(t.get("name", "")).split(": ", 1)[-1]),
         status=PASS if t.get("status") == "passed" else FAIL,
         score=float(t.get("score", 0.0)),
         max_score=float(t.get("max_score", 0.0)),
