@@ -456,3 +456,74 @@ def h(x):
         assert liar == {"function": "g", "missing": "missing", "owner": "Liar"}
         notes = sandbox.call("h", np.ones(1)).context
         assert set(notes) == {"function", "notes"} and len(notes["notes"]) == 200
+
+
+LITTER = '''
+import os
+for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+    try:
+        with open(os.path.join(folder, "{name}"), "w") as f:
+            f.write("left behind")
+    except OSError:
+        pass
+'''
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("tier", ["namespaces", "unprivileged"])
+def test_nothing_a_child_writes_in_the_shared_scratch_folders_outlives_it(tier, tmp_path):
+    """What a child writes at the top of /tmp, /var/tmp or /dev/shm is gone once its sandbox
+    closes, on every tier: on *namespaces* those folders are the child's own tmpfs (nothing
+    reaches the host's even while it runs, so nothing is swept there); Landlock keeps an
+    *unprivileged* child out of them. The *uid* tier: the test below."""
+    name = f"autograder-litter-{os.getpid()}-{tier}"
+    host_paths = [Path(folder) / name for folder in ("/tmp", "/var/tmp", "/dev/shm")]
+    try:
+        with Zygote(hide=[str(tmp_path)], tier=tier) as zygote:
+            if zygote.host["tier"] != tier:
+                pytest.skip(f"this host offers no {tier} tier")
+            with Sandbox(zygote, [LITTER.replace("{name}", name)], SUPPORT, LIMITS) as sb:
+                assert all(report.ok for report in sb.start())
+                if tier == "namespaces":
+                    assert [p for p in host_paths if p.exists()] == []
+            assert [p for p in host_paths if p.exists()] == []
+    finally:
+        for path in host_paths:
+            path.unlink(missing_ok=True)
+
+
+UID_LITTER = """
+import json, sys
+from pathlib import Path
+from autograder.sandbox import Limits, Sandbox, Zygote
+name, cell = sys.argv[1], sys.argv[2]
+paths = [Path(folder) / name for folder in ("/tmp", "/var/tmp", "/dev/shm")]
+with Zygote(tier="uid") as zygote:
+    with Sandbox(zygote, [cell], [], Limits()) as sandbox:
+        sandbox.start()
+        during = [str(p) for p in paths if p.exists() and p.stat().st_uid != 0]
+    after = [str(p) for p in paths if p.exists()]
+print(json.dumps({"tier": zygote.host["tier"], "during": during, "after": after}))
+"""
+
+
+@ROOT_ONLY
+def test_what_a_uid_tier_child_leaves_in_the_shared_scratch_folders_is_removed(tmp_path):
+    """On the *uid* tier (Debian's Python, which an unused uid may run) a child can write at
+    the top of the host's /tmp, /var/tmp and /dev/shm, as its own uid: the zygote removes
+    it when the sandbox closes."""
+    from hosts import system_python
+
+    name = f"autograder-litter-{os.getpid()}-uid"
+    try:
+        run = subprocess.run([str(system_python()), "-c", UID_LITTER, name,
+                              LITTER.replace("{name}", name)], capture_output=True, text=True,
+                             timeout=120, cwd="/")
+        assert run.returncode == 0, run.stderr[-2000:]
+        seen = json.loads(run.stdout.splitlines()[-1])
+        if seen["tier"] != "uid":
+            pytest.skip("this host offers no uid tier")
+        assert seen["during"] and seen["after"] == []
+    finally:
+        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            (Path(folder) / name).unlink(missing_ok=True)
