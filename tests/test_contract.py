@@ -85,3 +85,41 @@ def test_an_oracle_is_an_oracle():
         hidden = False
 
     assert isinstance(Lecture(), Oracle) and not isinstance(object(), Oracle)
+
+
+def test_a_host_given_as_a_call_is_waited_for_once_the_checks_are_collected(tmp_path):
+    """grade(host=CALL): CALL runs once, after pytest has collected the checks and before
+    the first one runs (the session starts while the host is proven); a host that cannot
+    isolate, given so, is refused as one grade opens itself would be, nobody graded."""
+    from toy import RIGHT
+
+    from autograder.core.errors import SandboxUnavailable
+    from autograder.sandbox.host import open_host
+
+    toy = write_toy(tmp_path / "kit")
+    (tmp_path / "right.py").write_text(RIGHT, encoding="utf-8")
+    right = [Submission("right", tmp_path / "right.py")]
+    seen: list[str] = []
+
+    class Order:
+        def pytest_collection_modifyitems(self, items):
+            seen.append("collected")
+
+        def pytest_runtest_call(self, item):
+            seen.append("check")
+
+    def host():
+        seen.append("host")
+        return open_host(tier="process", allow_process=True)
+
+    graded = grade(toy, right, oracle="public", host=host, plugins=[Order()],
+                   out=tmp_path / "out")
+    assert seen[:3] == ["collected", "host", "check"] and seen.count("host") == 1
+    assert graded.results["right"].score == sum(toy.points.values())
+
+    def no_host():
+        raise SandboxUnavailable("no tier isolates here")
+
+    with pytest.raises(SandboxUnavailable, match="no tier isolates here"):
+        grade(toy, right, oracle="public", host=no_host, out=tmp_path / "none")
+    assert not list((tmp_path / "none").glob("*/results.json"))
