@@ -26,7 +26,7 @@ import os
 import secrets
 import signal
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +38,10 @@ from autograder.core.config import ORACLE_NAME, Assignment, default_seed
 from autograder.core.errors import ChecksError, ConfigError, DeadlinePassed, Misuse
 from autograder.core.loader import Submission
 from autograder.core.results import StudentResult
-from autograder.engine.plugin import GradingPlugin, Host
+from autograder.engine.plugin import GradingPlugin
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.process import ProcessHost
+from autograder.sandbox.zygote import Zygote
 
 ORACLES = ("hidden", "public")
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
@@ -59,7 +61,7 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
           parts: Sequence[str] | None = None, sandbox: str | None = None,
           allow_process: bool = False, limits: Limits | None = None, out: Path | None = None,
           deadline: float | None = None, plugins: Sequence[object] = (),
-          host: Host | Callable[[], Host] | None = None, integrity: bool = False,
+          host: Zygote | ProcessHost | None = None, integrity: bool = False,
           records: bool = True) -> Graded:
     """Grade ``submissions`` with ``assignment``'s checks of ``parts`` (default: all).
 
@@ -72,10 +74,8 @@ def grade(assignment: Assignment, submissions: list[Submission], *, oracle: str 
     folder). ``deadline``: seconds; past it the run stops and
     ``DeadlinePassed`` is raised. ``plugins``: more pytest plugins, registered after the
     grading plugin. ``host``: a proven host of children (``sandbox.open_host``) to grade in,
-    kept open for its owner (then ``sandbox`` and ``allow_process`` are its owner's choice),
-    or a call that waits for one (called once the checks are collected: pytest's start, the
-    oracle and the collection are done while it is proven); default: one proven in a thread
-    the same way, and closed by this run. ``integrity`` (hidden oracle): also write
+    kept open for its owner (then ``sandbox`` and ``allow_process`` are its owner's choice);
+    default: one opened and closed by this run. ``integrity`` (hidden oracle): also write
     each student's instructor-only ``integrity.json`` (``engine/probes.py``). ``records``
     False: no results.json or feedback.md is written, the results are only returned (a warm
     ``check()``'s worker, whose answer is made from them).

@@ -28,7 +28,7 @@ import sys
 import traceback
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +44,6 @@ from autograder.core.loader import Submission, SubmissionError, read_cells, read
 from autograder.core.modules import load_module, prefer_folders
 from autograder.core.results import GRADER_FAILED, StudentResult, from_pytest, grader_failure
 from autograder.core.shares import shares
-from autograder.engine.early import in_thread
 from autograder.engine.probes import (
     INTEGRITY_NAME,
     Asked,
@@ -59,8 +58,6 @@ from autograder.sandbox.policy import open_for_grading
 from autograder.sandbox.process import ProcessHost
 from autograder.sandbox.proxy import Answer
 from autograder.sandbox.zygote import Zygote
-
-Host = Zygote | ProcessHost  # a proven host of children
 
 
 class SandboxedCode:
@@ -102,7 +99,7 @@ class GradingPlugin:
     def __init__(self, assignment: Assignment, submissions: list[Submission], out: Path,
                  seed: int, limits: Limits, reference: Path, oracle: Path,
                  sandbox: str | None = "auto", allow_process: bool = False,
-                 host: Host | Callable[[], Host] | None = None, integrity: bool = False,
+                 host: Zygote | ProcessHost | None = None, integrity: bool = False,
                  records: bool = True) -> None:
         self.assignment, self.submissions, self.out = assignment, submissions, out
         self.reference, self.oracle_file = reference, oracle
@@ -113,9 +110,8 @@ class GradingPlugin:
         self.records = records  # write each student's results.json and feedback.md to out
         self._cells: dict[str, list[str]] = {}  # each student's own cells, for integrity.json
         self._asked: Asked | None = None  # the probes and their answers, once a session
-        self.zygote = None if callable(host) else host  # a proven host of children
+        self.zygote = host  # a proven host of children: sandbox.Zygote or ProcessHost
         self._owns_host = host is None  # opened (and closed) here, else the caller's
-        self._opening = host if callable(host) else None  # a call that waits for the host
         self._student_of: dict[str, str] = {}
         self._left: dict[str, int] = defaultdict(int)
         self._tests: dict[str, list[dict]] = defaultdict(list)
@@ -130,11 +126,6 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "part(name, weight=1): the part a check belongs to")
-        if self._owns_host:  # proven in a thread as the oracle loads and the checks are found
-            from autograder.sandbox import confine  # noqa: F401 - the thread's, imported first
-            self._opening = in_thread(open_for_grading, self.assignment, self.reference,
-                                      self.out, self.submissions, self.sandbox,
-                                      self.allow_process)
         prefer_folders(*self.assignment.module_folders)  # the checks import its modules
         unique = "".join(c if c.isalnum() else "_" for c in str(self.oracle_file))
         module = load_module(self.oracle_file, f"oracle_{unique}", register=True)
@@ -144,27 +135,17 @@ class GradingPlugin:
                                      f"{type(self.oracle).__name__}, which has no `hidden` "
                                      "(an Oracle of autograder/contract)")
             raise pytest.UsageError(str(self.error))
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """The host of children, waited for before any check runs: pytest's start, the
-        oracle and the collection of the checks were done while it was proven."""
-        if self._opening is None:
+        if not self._owns_host:
             return
-        opening, self._opening = self._opening, None
         try:
-            self.zygote = opening()
+            self.zygote = open_for_grading(self.assignment, self.reference, self.out,
+                                           self.submissions, self.sandbox, self.allow_process)
         except (SandboxUnavailable, Misuse) as err:
             self.error = err
             raise pytest.UsageError(f"the sandbox cannot start: {err}") from None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        if not self._owns_host:
-            return
-        if self._opening is not None:  # the run stopped before its checks: its host too
-            with suppress(Exception):
-                self.zygote = self._opening()
-        if self.zygote is not None:
+        if self.zygote is not None and self._owns_host:
             self.zygote.close()
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:

@@ -3,8 +3,7 @@ shard of the submissions.
 
 Started by the grade command as ``python -m autograder.engine.worker`` with its job (JSON) on
 stdin, so the seed never shows on a command line. It proves its sandbox (``open_host``: the
-zygote and its canary) in a thread while it imports pytest, numpy and the grading engine
-and while its first pytest session starts, loads the oracle and collects the checks; then
+zygote and its canary) in a thread while it imports pytest, numpy and the grading engine,
 says on the channel (the file descriptor ``job["channel"]``) which tier it proved
 (``host {...}``) or why none may grade (``refused {...}``, then exit status 1), grades, and
 says where it is as it goes (``autograder/engine/recorder.py``). It grades its shard
@@ -19,7 +18,6 @@ import json
 import os
 import signal
 import sys
-from contextlib import suppress
 from pathlib import Path
 
 from autograder.core.config import load_assignment
@@ -46,36 +44,27 @@ def run(job: dict) -> int:
     from autograder.engine.api import grade  # pytest and numpy, as the zygote starts
     from autograder.engine.recorder import Recorder, say
     from autograder.sandbox import Limits
-
-    opened: list = []
-
-    def host() -> object:
-        """The proven host, said on the channel: waited for by the first session once it
-        has started and collected its checks, before anyone is graded."""
-        if not opened:
-            opened.append(proven())
-            say(channel, "host", opened[0].host)
-        return opened[0]
-
+    try:
+        host = proven()
+    except SandboxUnavailable as err:
+        say(channel, "refused", {"error": str(err)})
+        return err.exit_status
+    say(channel, "host", host.host)
     try:
         limits = Limits.configured(job.get("limits"))  # $AUTOGRADER_LIMITS; the job wins
         for first in range(0, len(submissions), SESSION):  # memory bounded by SESSION, not N
             chunk = submissions[first:first + SESSION]
             recorder = Recorder(chunk, out, channel, first)  # after the grading plugin
             grade(assignment, chunk, reference=reference, seed=int(job["seed"]),
-                  limits=limits, out=out, plugins=[recorder], host=opened[0] if opened
-                  else host, integrity=bool(job.get("integrity", False)))
-    except SandboxUnavailable as err:  # no tier may grade here: nobody was graded
-        say(channel, "refused", {"error": str(err)})
-        return err.exit_status
+                  limits=limits, out=out, plugins=[recorder], host=host,
+                  integrity=bool(job.get("integrity", False)))
     except KitError as err:  # before anyone was graded: the pool names the host's failure
         print(f"autograder: error: {err}", file=sys.stderr)
         return err.exit_status
     except KeyboardInterrupt:  # the pool stops the workers: no next session
         return 128 + signal.SIGINT
     finally:
-        with suppress(KitError):  # SandboxUnavailable: nothing was opened
-            (opened[0] if opened else proven()).close()
+        host.close()
     return 0
 
 
