@@ -527,3 +527,41 @@ def test_what_a_uid_tier_child_leaves_in_the_shared_scratch_folders_is_removed(t
     finally:
         for folder in ("/tmp", "/var/tmp", "/dev/shm"):
             (Path(folder) / name).unlink(missing_ok=True)
+
+
+class LockedOut:
+    """A host whose child could not lock itself down: it said why and exited before the
+    grader sent it anything (a busy machine's order of events)."""
+
+    tier = "namespaces"
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir, self.killed = workdir, []
+
+    def fork(self, files: list, limits: Limits) -> tuple:
+        import socket
+
+        from autograder.sandbox.links import SocketLink, frame
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        theirs.sendall(frame({"event": "sandbox-error", "error": "PermissionError: [Errno 1] "
+                              "mount tmpfs on the working folder: Operation not permitted"}))
+        theirs.close()
+        self.workdir.mkdir(exist_ok=True)
+        return self.workdir, 4242, SocketLink(ours)
+
+    def kill(self, pid: int) -> None:
+        self.killed.append(pid)
+
+
+def test_why_a_child_could_not_lock_down_is_read_even_when_it_is_gone_first(tmp_path):
+    """The child's last words (its sandbox error) are read although the grader's first
+    request found it gone: the canary names the mount that failed, not 'the submission's
+    process exited'."""
+    from autograder.sandbox.proxy import SandboxBroken
+
+    host = LockedOut(tmp_path / "work")
+    with pytest.raises(SandboxBroken, match="mount tmpfs on the working folder"), \
+            Sandbox(host, ["x = 1\n"], [], LIMITS) as sandbox:
+        sandbox.start()
+    assert host.killed == [4242] and not (tmp_path / "work").exists()

@@ -156,9 +156,12 @@ class Sandbox:
                 raise ChildLost("the submission used up its time or restarts")
             self._workdir, self._pid, self._sock = self.zygote.fork(self.files, self.limits)
             try:
-                self._send({"op": "load", "cells": self.cells, "skip": sorted(self.skip),
-                            "timeout": self.limits.cell_seconds, "imports": self.imports,
-                            "driver": self.driver})
+                try:
+                    self._send({"op": "load", "cells": self.cells, "skip": sorted(self.skip),
+                                "timeout": self.limits.cell_seconds, "imports": self.imports,
+                                "driver": self.driver})
+                except ChildLost:  # gone already: what it said first (why it could not lock
+                    pass  # itself down) is still to be read, and _load reads it
                 self._load()
                 return self.cell_reports
             except ChildLost as lost:
