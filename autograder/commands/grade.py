@@ -31,11 +31,10 @@ from autograder.core.config import (
 )
 from autograder.core.errors import Misuse
 from autograder.core.loader import discover
-from autograder.core.student_files import each
 from autograder.engine.batch import Batch, run_batch
 from autograder.engine.out_lock import own_folder
 from autograder.engine.pool import Stopped
-from autograder.formats.gradescope import RESULTS_NAME, read_all_students, read_results
+from autograder.formats.gradescope import each_student, read_all_students
 from autograder.sandbox.host import NOT_PROTECTED, asked_tier, describe_tier
 from autograder.sandbox.limits import Limits
 
@@ -214,11 +213,10 @@ def _print_table(console: Console, assignment, out: Path, students: list[str], g
     ``TABLE_ROWS`` rows at a time, every column as wide as the whole table would make it, so
     that a class of 1,000 costs the memory of ``TABLE_ROWS`` rows of rich's drawing."""
     wanted, scores = set(students), {}
-    for student, data in each(out, RESULTS_NAME):
-        if student in wanted:
-            result = read_results(student, data)
-            parts = result.part_scores(assignment.points)
-            scores[student] = (result.score, [f"{v:g}" for v in (*parts.values(), result.score)])
+    for result in each_student(out):
+        if result.student in wanted:
+            parts = result.part_scores(assignment.points).values()
+            scores[result.student] = (result.score, [f"{v:g}" for v in (*parts, result.score)])
     blank = ["-"] * (len(assignment.points) + 1)
     rows = [(student, *scores[student][1]) if student in scores else (student, *blank)
             for student in students]

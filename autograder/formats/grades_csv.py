@@ -10,9 +10,8 @@ from pathlib import Path
 from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment
 from autograder.core.results import StudentResult
-from autograder.core.student_files import each
 from autograder.formats.csv_cell import safe_row
-from autograder.formats.gradescope import RESULTS_NAME, read_results
+from autograder.formats.gradescope import each_student
 
 
 def grades_csv(students: Iterable[StudentResult], assignment: Assignment) -> str:
@@ -30,6 +29,5 @@ def grades_csv(students: Iterable[StudentResult], assignment: Assignment) -> str
 
 def write_grades_csv(out: Path, assignment: Assignment) -> Path:
     path = out / "grades.csv"
-    students = (read_results(s, data) for s, data in each(out, RESULTS_NAME))  # by name
-    write_atomic(path, grades_csv(students, assignment))
+    write_atomic(path, grades_csv(each_student(out), assignment))
     return path

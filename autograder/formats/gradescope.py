@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from autograder.core.atomic import write_atomic
@@ -100,8 +101,13 @@ def read_results(student: str, data: dict) -> StudentResult:
                          grader_failed=any(t.get("name") == GRADER_FAILURE for t in hidden))
 
 
+def each_student(out: Path) -> Iterator[StudentResult]:
+    """Every student graded in ``out``, read back one at a time, sorted by name (a class is
+    never all in memory); a results.json that does not read (a crash before its folder was
+    synced: ``core/atomic.py``) is not graded."""
+    return (read_results(student, data) for student, data in each(out, RESULTS_NAME))
+
+
 def read_all_students(out: Path) -> dict[str, StudentResult]:
-    """Every student graded in ``out``, read back one at a time, sorted by name; a
-    results.json that does not read (a crash before its folder was synced:
-    ``core/atomic.py``) is not graded."""
-    return {student: read_results(student, data) for student, data in each(out, RESULTS_NAME)}
+    """``each_student`` of ``out``, by name."""
+    return {result.student: result for result in each_student(out)}
