@@ -12,6 +12,12 @@ Why. What a run costs before its first submission is what a student or an instru
 for on every command; a typo must answer at once. Targets, as medians against the median
 numpy launch: ``--help`` and ``list`` <= 1.2, one-submission ``grade`` <= 4.
 
+The floor. Each command's CPU time is measured too (user and system, of it and of every
+process it waited for: ``getrusage(RUSAGE_CHILDREN)``), and printed as the least wall time
+it allows: that CPU spread over every core of the machine with none idle, in numpy
+launches. No change of order or overlap can take a command below its floor; only doing
+less work can.
+
 Sanity. The grade must exit 0 and give the correct example full marks, or nothing was
 measured: the exit status is then 2 (PASS and MISS both exit 0).
 
@@ -32,8 +38,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from throughput import ASSIGNMENT, NO_VERDICT, ROOT, Broken, autograder_command
-from throughput import time_grading as timed
+from throughput import ASSIGNMENT, NO_VERDICT, ROOT, Broken, autograder_command, cores, wall_and_cpu
 
 EXAMPLE = ROOT / "assignments" / ASSIGNMENT / "examples" / "submissions" / "correct.ipynb"
 TARGETS = {"--help": 1.2, "list": 1.2, "grade (one submission)": 4.0}
@@ -60,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be at least 1")
     autograder = autograder_command()
     times: dict[str, list[float]] = {name: [] for name in TARGETS}
+    cpus: dict[str, list[float]] = {name: [] for name in TARGETS}
     launches: list[float] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -68,26 +74,32 @@ def main(argv: list[str] | None = None) -> int:
                         "grade (one submission)": [
                             *autograder, "grade", str(EXAMPLE), "--assignment", ASSIGNMENT,
                             "--jobs", "1", "--out", str(out), "--regrade"]}
-            timed(NUMPY)  # warm-up: the files in the page cache for both sides
-            timed(commands["grade (one submission)"])
+            wall_and_cpu(NUMPY)  # warm-up: the files in the page cache for both sides
+            wall_and_cpu(commands["grade (one submission)"])
             for _ in range(args.rounds):
                 for name, cmd in commands.items():
-                    launches.append(timed(NUMPY))
-                    times[name].append(timed(cmd))
+                    launches.append(wall_and_cpu(NUMPY)[0])
+                    wall, cpu = wall_and_cpu(cmd)
+                    times[name].append(wall)
+                    cpus[name].append(cpu)
             if not full_marks(out):
                 raise Broken(f"{EXAMPLE.name} did not get full marks: nothing was measured")
     except (Broken, OSError, ValueError, KeyError, subprocess.SubprocessError) as err:
         print(f"BROKEN: {err}", file=sys.stderr)
         return 2
     launch = statistics.median(launches)
-    print(f"load average {os.getloadavg()[0]:.2f}; {args.rounds} rounds, interleaved")
+    n_cores = cores()
+    print(f"load average {os.getloadavg()[0]:.2f}; {args.rounds} rounds, interleaved; "
+          f"{n_cores} cores")
     print(f"python -c 'import numpy' median {launch * 1e3:.1f} ms (n = {len(launches)})")
     for name, target in TARGETS.items():
         median = statistics.median(times[name])
         ratio = median / launch
         verdict = NO_VERDICT if args.small else "PASS" if ratio <= target else "MISS"
+        cpu = statistics.median(cpus[name])
         print(f"autograder {name}: median {median * 1e3:.1f} ms; ratio {ratio:.2f} "
-              f"(target <= {target:g}): {verdict}")
+              f"(target <= {target:g}): {verdict}; CPU median {cpu * 1e3:.1f} ms, so at "
+              f"least {cpu / n_cores / launch:.2f} launches on {n_cores} cores")
     return 0
 
 

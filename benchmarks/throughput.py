@@ -40,6 +40,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -150,13 +151,31 @@ def grade_command(subs: Path, out: Path, jobs: int) -> list[str]:
 
 def time_grading(cmd: list[str]) -> float:
     """The wall time of ``cmd`` (run in the kit's folder); Broken when it fails."""
+    return wall_and_cpu(cmd)[0]
+
+
+def wall_and_cpu(cmd: list[str]) -> tuple[float, float]:
+    """The wall time of ``cmd`` (run in the kit's folder) and its CPU time: user and system
+    time of it and of every process it waited for (its workers, their zygotes, the
+    zygotes' children), from ``getrusage(RUSAGE_CHILDREN)`` before and after. Broken when
+    it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         print(done.stdout[-3000:], done.stderr[-3000:], sep="\n", file=sys.stderr)
         raise Broken(f"{' '.join(cmd[-6:])} exited with status {done.returncode}")
-    return wall
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cores() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def time_numpy_launches(count: int) -> list[float]:

@@ -21,7 +21,10 @@ one). Then, wall clock, in this order:
    gradebook's API, which ``--nbgrader-db`` imports).
 
 and prints wall time per submission for each, the ratio, and whether both agree, per
-student and part, on the points (and so on who passed what). Nothing is asserted on time;
+student and part, on the points (and so on who passed what). It also prints the most this
+run allows: the kit's run of ``--n`` cannot take less than its shorter time limit (of a
+cell or a call: the infinite loop runs into one) plus ``import nbgrader.api``, whatever
+else it does. Nothing is asserted on time;
 the exit status is 2 when they disagree or a command fails. Other work on the machine skews
 the figures (the load average is printed).
 
@@ -60,6 +63,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.core.config import load_assignment  # noqa: E402
 from autograder.formats.gradescope import read_all_students  # noqa: E402
+from autograder.sandbox.limits import Limits  # noqa: E402
 
 BIN = Path(sys.executable).parent
 # nbgrader runs `alembic` from PATH when it creates gradebook.db: the venv's bin comes first
@@ -254,6 +258,13 @@ def compare(args: argparse.Namespace) -> int:
               f"{nb_others / (n - 1):.2f} s / submission, autograder {kit_others:.1f} s, "
               f"{kit_others / (n - 1):.3f} s / submission, ratio {nb_others / kit_others:.1f}; "
               f"importing nbgrader.api (for the gradebook) alone takes {import_api:.1f} s")
+        limits = Limits.configured()
+        limit = min(limits.call_seconds, limits.cell_seconds)
+        least = limit + import_api
+        print(f"the most this run allows: nbgrader's {nb_wall:.1f} s / the least the kit's "
+              f"{n} can take, {least:.1f} s (the infinite loop runs into a time limit, "
+              f"{limit:g} s at least, and --nbgrader-db imports nbgrader.api) = "
+              f"{nb_wall / least:.1f}")
         marginal = (kit_others - kit_one) / (n - 2)
         print(f"autograder on 1 submission (the fixed costs of a run): {kit_one:.1f} s; each "
               f"further one about {marginal * 1000:.0f} ms: nbgrader's median notebook / that "

@@ -91,7 +91,9 @@ def vs_nbgrader(out: str) -> None:
 def fixed_cost(out: str) -> None:
     positive(rf"python -c 'import numpy' median {NUMBER} ms", out)
     for name in (r"--help", r"list", r"grade \(one submission\)"):
-        positive(rf"^autograder {name}: median {NUMBER} ms; ratio {NUMBER} \(target", out)
+        median, ratio, cpu, floor, _cores = positive(
+            rf"^autograder {name}: median {NUMBER} ms; ratio {NUMBER} \(target .*; CPU "
+            rf"median {NUMBER} ms, so at least {NUMBER} launches on (\d+) cores", out)
 
 
 def check_latency(out: str) -> None:
@@ -121,11 +123,17 @@ def any_benchmark(out: str) -> None:
 def scaling(out: str) -> None:
     positive(rf"^numpy launch, median of \d+: {NUMBER} ms", out)
     rows = re.findall(rf"^(backprop|autodiff)\s+(\d+)\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+"
-                      rf"{NUMBER}\s+{NUMBER}\s+{NUMBER}$", out, re.MULTILINE)
+                      rf"{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", out, re.MULTILINE)
     assert sorted((a, int(n)) for a, n, *_ in rows) == [
         ("autodiff", 3), ("autodiff", 6), ("backprop", 3), ("backprop", 6)], out
-    assert all(float(v) > 0 for *_, wall, _ms, _l, cpu, cli, worker in rows
-               for v in (wall, cpu, cli, worker)), out
+    assert all(float(v) > 0 for *_, wall, _ms, _l, cpu, all_cpu, cli, worker in rows
+               for v in (wall, cpu, all_cpu, cli, worker)), out
+    # the whole run's CPU holds the command's own, and its workers' and children's
+    assert all(float(all_cpu) > float(cpu) for *_, cpu, all_cpu, _c, _w in rows), out
+    floor, cpu_ms, n_cores = positive(
+        rf"^floor of backprop per notebook / numpy launch: {NUMBER} \(its whole run's CPU "
+        rf"per notebook, {NUMBER} ms, on (\d+) cores", out)
+    assert n_cores >= 1 and cpu_ms > 0 and floor > 0, out
     for name in ("backprop per notebook / numpy launch", "autodiff / backprop per notebook",
                  "CLI CPU per notebook, largest / smallest", "CLI peak memory, largest / smallest",
                  "worker peak memory, largest / smallest"):
