@@ -10,6 +10,7 @@ kit's own ``autograder grade`` on the same files, which must agree check for che
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -164,6 +165,22 @@ def test_setup_closes_the_hidden_folder_to_all_but_root(root):
     hidden = root / "source" / "assignments" / "backprop" / "hidden"
     assert hidden.stat().st_mode & 0o077 == 0
     assert (root / "venv" / "bin" / "autograder").is_file()
+
+
+def test_setup_compiles_every_module_so_no_run_compiles_one(root):
+    """Each submission runs in a fresh container: bytecode written then is lost, so the
+    kit's and the assignment's modules (hidden ones too) are compiled by setup.sh, and
+    each module's cached bytecode is valid for its source (the header Python checks)."""
+    sources = [p for top in ("autograder", "assignments")
+               for p in (root / "source" / top).rglob("*.py")]
+    assert len(sources) > 50 and any(p.parent.name == "hidden" for p in sources)
+    for source in sources:
+        header = Path(importlib.util.cache_from_source(str(source))).read_bytes()[:16]
+        stat = source.stat()
+        assert header[:4] == importlib.util.MAGIC_NUMBER, source
+        assert int.from_bytes(header[4:8], "little") == 0, source  # checked by mtime
+        assert int.from_bytes(header[8:12], "little") == int(stat.st_mtime) & 0xFFFFFFFF
+        assert int.from_bytes(header[12:16], "little") == stat.st_size & 0xFFFFFFFF
 
 
 # -- run_autograder on each kind of submission ---------------------------------------------
