@@ -7,7 +7,8 @@ machine weighs on both sides alike), the wall time of each command as a subproce
 interpreter that runs this: ``autograder grade <the correct example> --assignment backprop
 --regrade --jobs 1`` into a temporary folder (start-up, sandbox canary, worker, zygote,
 pytest, the student's files and the class's, report.html included). First the kit's
-bytecode is compiled (``python -m compileall`` of ``autograder/`` and ``assignments/``), as
+bytecode is compiled (``python -m compileall`` of ``autograder/`` and ``assignments/``, the
+bundled example submissions left as they are), as
 numpy's is: any run writes it where Python may, pip and Gradescope's setup.sh compile it at
 install, and an environment with ``PYTHONDONTWRITEBYTECODE`` would otherwise have every
 command compile the kit's modules from source (about a tenth of a one-submission run).
@@ -48,8 +49,8 @@ EXAMPLE = ROOT / "assignments" / ASSIGNMENT / "examples" / "submissions" / "corr
 TARGETS = {"--help": 1.2, "list": 1.2, "grade (one submission)": 4.0}
 SMALL_ROUNDS = 2
 NUMPY = [sys.executable, "-c", "import numpy"]
-COMPILE = [sys.executable, "-m", "compileall", "-q", str(ROOT / "autograder"),
-           str(ROOT / "assignments")]
+COMPILE = [sys.executable, "-m", "compileall", "-q", "-x", r"[/\\]examples[/\\]",
+           str(ROOT / "autograder"), str(ROOT / "assignments")]  # the kit's, not submissions
 
 
 def full_marks(out: Path) -> bool:
