@@ -67,6 +67,9 @@ def unzip(package: Path, source: Path) -> None:
             path.chmod((info.external_attr >> 16) & 0o777)
 
 
+STRAY = "assignments/backprop/scratch_notes.py"  # never imported
+
+
 @pytest.fixture(scope="module")
 def package(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("package") / "autograder.zip"
@@ -76,9 +79,11 @@ def package(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def root(package, tmp_path_factory) -> Path:
-    """The package unzipped into ``root/source`` and set up by its own ``setup.sh``."""
+    """The package unzipped into ``root/source`` and set up by its own ``setup.sh``; beside
+    the assignment, an instructor's stray file that does not compile (``STRAY``)."""
     root = tmp_path_factory.mktemp("autograder")
     unzip(package, root / "source")
+    (root / "source" / STRAY).write_text("def unfinished(:\n", encoding="utf-8")
     done = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True,
                           text=True, timeout=900, stdin=subprocess.DEVNULL,
                           env={**os.environ, "AUTOGRADER_ROOT": str(root),
@@ -170,9 +175,13 @@ def test_setup_closes_the_hidden_folder_to_all_but_root(root):
 def test_setup_compiles_every_module_so_no_run_compiles_one(root):
     """Each submission runs in a fresh container: bytecode written then is lost, so the
     kit's and the assignment's modules (hidden ones too) are compiled by setup.sh, and
-    each module's cached bytecode is valid for its source (the header Python checks)."""
+    each module's cached bytecode is valid for its source (the header Python checks). A
+    stray file that does not compile has none, and stops nothing (the fixture's setup.sh
+    succeeded, and the runs below grade)."""
+    stray = root / "source" / STRAY
+    assert not Path(importlib.util.cache_from_source(str(stray))).exists()
     sources = [p for top in ("autograder", "assignments")
-               for p in (root / "source" / top).rglob("*.py")]
+               for p in (root / "source" / top).rglob("*.py") if p != stray]
     assert len(sources) > 50 and any(p.parent.name == "hidden" for p in sources)
     for source in sources:
         header = Path(importlib.util.cache_from_source(str(source))).read_bytes()[:16]
