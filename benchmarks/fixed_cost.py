@@ -1,21 +1,24 @@
-"""A run's fixed cost: ``autograder --help``, ``autograder list`` and a one-submission
-``autograder grade``, against ``python -c "import numpy"``.
+"""A run's fixed cost: ``autograder --help``, ``autograder list``, a one-submission
+``autograder grade`` and a Gradescope run, against ``python -c "import numpy"``.
 
 What it measures. ``--rounds`` times, interleaved (a numpy launch, then ``--help``, a numpy
-launch, then ``list``, a numpy launch, then ``grade``: A B A B, so that other load on the
-machine weighs on both sides alike), the wall time of each command as a subprocess of the
-interpreter that runs this: ``autograder grade <the correct example> --assignment backprop
---regrade --jobs 1`` into a temporary folder (start-up, sandbox canary, worker, zygote,
-pytest, the student's files and the class's, report.html included). First the kit's
-bytecode is compiled (``python -m compileall`` of ``autograder/`` and ``assignments/``, the
-bundled example submissions left as they are), as
+launch, then ``list``, and so on: A B A B, so that other load on the machine weighs on both
+sides alike), the wall time of each command as a subprocess of the interpreter that runs
+this: ``autograder grade <the correct example> --assignment backprop --regrade --jobs 1``
+into a temporary folder (start-up, sandbox canary, worker, zygote, pytest, the student's
+files and the class's, report.html included); and what Gradescope's ``run_autograder`` runs
+for each submission, ``python -m autograder.instructor.gradescope_run`` on a root folder
+holding the same example as ``submission/backprop.ipynb`` (one process and its zygote,
+results/results.json). First the kit's bytecode is compiled (``python -m compileall`` of
+``autograder/`` and ``assignments/``, the bundled example submissions left as they are), as
 numpy's is: any run writes it where Python may, pip and Gradescope's setup.sh compile it at
 install, and an environment with ``PYTHONDONTWRITEBYTECODE`` would otherwise have every
 command compile the kit's modules from source (about a tenth of a one-submission run).
 
 Why. What a run costs before its first submission is what a student or an instructor waits
 for on every command; a typo must answer at once. Targets, as medians against the median
-numpy launch: ``--help`` and ``list`` <= 1.2, one-submission ``grade`` <= 4.
+numpy launch: ``--help`` and ``list`` <= 1.2, one-submission ``grade`` and the Gradescope
+run <= 4.
 
 The floor. Each command's CPU time is measured too (user and system, of it and of every
 process it waited for: ``getrusage(RUSAGE_CHILDREN)``), and printed as the least wall time
@@ -23,8 +26,8 @@ it allows: that CPU spread over every core of the machine with none idle, in num
 launches. No change of order or overlap can take a command below its floor; only doing
 less work can.
 
-Sanity. The grade must exit 0 and give the correct example full marks, or nothing was
-measured: the exit status is then 2 (PASS and MISS both exit 0).
+Sanity. The grade and the Gradescope run must exit 0 and give the correct example full
+marks, or nothing was measured: the exit status is then 2 (PASS and MISS both exit 0).
 
 Small mode. ``--small`` runs 2 rounds: the same commands and the same sanity check, the
 ratios printed with no verdict. tests/test_benchmarks.py runs it.
@@ -37,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,15 +50,16 @@ from pathlib import Path
 from throughput import ASSIGNMENT, NO_VERDICT, ROOT, Broken, autograder_command, cores, wall_and_cpu
 
 EXAMPLE = ROOT / "assignments" / ASSIGNMENT / "examples" / "submissions" / "correct.ipynb"
-TARGETS = {"--help": 1.2, "list": 1.2, "grade (one submission)": 4.0}
+TARGETS = {"--help": 1.2, "list": 1.2, "grade (one submission)": 4.0,
+           "gradescope run (one submission)": 4.0}
 SMALL_ROUNDS = 2
 NUMPY = [sys.executable, "-c", "import numpy"]
 COMPILE = [sys.executable, "-m", "compileall", "-q", "-x", r"[/\\]examples[/\\]",
            str(ROOT / "autograder"), str(ROOT / "assignments")]  # the kit's, not submissions
 
 
-def full_marks(out: Path) -> bool:
-    data = json.loads((out / EXAMPLE.stem / "results.json").read_text(encoding="utf-8"))
+def full_marks(results: Path) -> bool:
+    data = json.loads(results.read_text(encoding="utf-8"))
     return all(t["score"] == t["max_score"] for t in data["tests"]
                if t.get("visibility") != "hidden") and data["score"] > 0
 
@@ -77,10 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "grades"
+            gradescope = Path(tmp) / "gradescope"  # Gradescope's /autograder, as a test's
+            for folder in ("submission", "results"):
+                (gradescope / folder).mkdir(parents=True)
+            shutil.copy(EXAMPLE, gradescope / "submission" / f"{ASSIGNMENT}.ipynb")
+            (gradescope / "submission_metadata.json").write_text(
+                json.dumps({"users": [{"name": "Ada"}]}), encoding="utf-8")
             commands = {"--help": [*autograder, "--help"], "list": [*autograder, "list"],
                         "grade (one submission)": [
                             *autograder, "grade", str(EXAMPLE), "--assignment", ASSIGNMENT,
-                            "--jobs", "1", "--out", str(out), "--regrade"]}
+                            "--jobs", "1", "--out", str(out), "--regrade"],
+                        "gradescope run (one submission)": [
+                            sys.executable, "-m", "autograder.instructor.gradescope_run",
+                            "--root", str(gradescope), "--assignment", ASSIGNMENT]}
             wall_and_cpu(COMPILE)  # the kit's bytecode, as numpy's: cached
             wall_and_cpu(NUMPY)  # warm-up: the files in the page cache for both sides
             wall_and_cpu(commands["grade (one submission)"])
@@ -90,8 +104,11 @@ def main(argv: list[str] | None = None) -> int:
                     wall, cpu = wall_and_cpu(cmd)
                     times[name].append(wall)
                     cpus[name].append(cpu)
-            if not full_marks(out):
-                raise Broken(f"{EXAMPLE.name} did not get full marks: nothing was measured")
+            for results in (out / EXAMPLE.stem / "results.json",
+                            gradescope / "results" / "results.json"):
+                if not full_marks(results):
+                    raise Broken(f"{EXAMPLE.name} did not get full marks in {results}: "
+                                 "nothing was measured")
     except (Broken, OSError, ValueError, KeyError, subprocess.SubprocessError) as err:
         print(f"BROKEN: {err}", file=sys.stderr)
         return 2

@@ -92,7 +92,8 @@ def fixed_cost(out: str) -> None:
     positive(rf"python -c 'import numpy' median {NUMBER} ms", out)
     # the kit's bytecode is compiled first, never the bundled example submissions'
     assert not list((ROOT / "assignments").glob("*/examples/**/__pycache__")), out
-    for name in (r"--help", r"list", r"grade \(one submission\)"):
+    for name in (r"--help", r"list", r"grade \(one submission\)",
+                 r"gradescope run \(one submission\)"):
         median, ratio, cpu, floor, _cores = positive(
             rf"^autograder {name}: median {NUMBER} ms; ratio {NUMBER} \(target .*; CPU "
             rf"median {NUMBER} ms, so at least {NUMBER} launches on (\d+) cores", out)

@@ -6,10 +6,11 @@ The package's ``run_autograder`` calls this, as root, in Gradescope's container:
    (a notebook or a .py under any name; of several, the one that defines most of the
    assignment's functions);
 2. the grading API on it, in this process (``engine/api.py``), inside the run's own
-   deadline: the sandbox is proven first (the canary against the hidden folder), the
-   strongest isolating tier the container offers or the one the package names; where
-   none isolates, **no grade**: the student reads that the submission could not be graded
-   safely and the course staff were told, the instructor what the host lacks (the
+   deadline: the sandbox is proven first (the canary against the hidden folder, in a
+   thread while this process imports pytest, numpy and the engine, as a batch worker
+   does), the strongest isolating tier the container offers or the one the package names;
+   where none isolates, **no grade**: the student reads that the submission could not be
+   graded safely and the course staff were told, the instructor what the host lacks (the
    process-only tier only when the package was built with ``--sandbox process``);
 3. ``results/results.json``, **always**: the kit's results with the student's feedback as
    ``output`` and a test only the instructor sees naming the file, the sandbox tier and the
@@ -18,7 +19,8 @@ The package's ``run_autograder`` calls this, as root, in Gradescope's container:
 
 ``--root`` (default ``$AUTOGRADER_ROOT``, else ``/autograder``) lets a test use a folder of
 its own; ``--deadline`` (default ``$AUTOGRADER_DEADLINE``, else 540 s) stays under
-Gradescope's default limit of 10 minutes.
+Gradescope's default limit of 10 minutes. The process ends without the interpreter's
+teardown once results.json is written (``early.exit_now``).
 """
 
 from __future__ import annotations
@@ -28,13 +30,11 @@ import ast
 import json
 import os
 import re
-import sys
 import tempfile
 import time
 import traceback
 from pathlib import Path
 
-from autograder.contract.authoring import is_solution_cell
 from autograder.core.atomic import write_atomic
 from autograder.core.config import Assignment, load_assignment
 from autograder.core.errors import DeadlinePassed, SandboxUnavailable
@@ -46,11 +46,12 @@ from autograder.core.loader import (
     read_submission,
 )
 from autograder.core.results import StudentResult
-from autograder.engine import api
+from autograder.engine.early import exit_now, in_thread
 from autograder.formats.feedback_md import escape
 from autograder.formats.gradescope import results
 from autograder.instructor.gradescope_package import did_not_start
 from autograder.sandbox.host import NOT_PROTECTED, describe_tier
+from autograder.sandbox.policy import open_for_grading
 
 DEADLINE = 540.0
 NOT_SAFE = ("This submission could not be graded safely on this autograder's host, so it "
@@ -92,6 +93,8 @@ def submitted_files(folder: Path) -> list[Path]:
 def function_names(assignment: Assignment) -> set[str]:
     """The functions and classes the students write: those of the notebook's solution
     cells (nbgrader ``solution: true``)."""
+    from autograder.contract.authoring import is_solution_cell  # numpy: only with several
+
     nb = json.loads(assignment.notebook.read_text(encoding="utf-8"))  # the kit's own (v4)
     cells = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
              for c in nb["cells"] if is_solution_cell(c)]
@@ -110,6 +113,8 @@ def _defined(source: str) -> set[str]:
 def choose(files: list[Path], assignment: Assignment) -> Path:
     """Of several files, the one defining most of the assignment's functions; then the
     notebook's own name, then a notebook over a script."""
+    if len(files) == 1:
+        return files[0]
     wanted = function_names(assignment)
 
     def rank(path: Path) -> tuple:
@@ -149,20 +154,29 @@ def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
         del content
         out = Path(tmp) / "out"
         out.mkdir(mode=0o700)
+        submissions = [Submission(copy.stem, copy)]
+        from autograder.sandbox import confine  # noqa: F401 - the thread's, imported before it
+        proven = in_thread(open_for_grading, assignment, assignment.hidden.resolve(), out,
+                           submissions, sandbox, sandbox == "process")
+        from autograder.engine import api  # pytest and numpy, as the zygote starts
+
         try:
-            graded = api.grade(assignment, [Submission(copy.stem, copy)], sandbox=sandbox,
-                               allow_process=sandbox == "process", out=out,
-                               deadline=max(0.001, deadline - time.monotonic()))
+            host = proven()
         except SandboxUnavailable as err:
             return zero(NOT_SAFE, (
                 f"{student}: {shown} was NOT graded: no sandbox tier isolates student code "
                 f"in this container ({err}). Grading without isolation happens only when the "
                 "package is built with `autograder gradescope --sandbox process`."))
+        try:
+            graded = api.grade(assignment, submissions, out=out, host=host,
+                               deadline=max(0.001, deadline - time.monotonic()))
         except DeadlinePassed:
             return zero(f"Grading {shown} did not finish in time: some cell or function "
                         "probably runs forever (a loop that never ends?). Fix it and submit "
                         "again.", f"{student}: {shown}: grading passed the deadline and was "
                                   "stopped")
+        finally:
+            host.close()
     result, host = graded.results[copy.stem], graded.host
     note = f"{student}: graded {shown}. Sandbox: {describe_tier(host)}."
     if host["tier"] == "process":
@@ -201,4 +215,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # results.json written, the zygote gone
