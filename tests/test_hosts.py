@@ -126,6 +126,34 @@ def test_grade_refuses_a_host_with_no_isolating_tier_and_writes_no_scores(worksp
     assert not out.exists() or not list(out.rglob("results.json"))
 
 
+REFUSED_APART = """
+from autograder.core.config import load_assignment
+from autograder.core.errors import SandboxUnavailable
+from autograder.core.loader import Submission
+from autograder.engine.apart import grade_apart
+assignment = load_assignment("backprop")
+correct = Submission("correct", assignment.examples / "correct.ipynb")
+try:
+    graded = grade_apart(assignment, [correct], oracle="hidden")
+    print("graded", graded["correct"].score)
+except SandboxUnavailable as err:
+    print("refused:", err)
+"""
+
+
+@ROOT_AND_SETPRIV
+def test_a_worker_of_its_own_refuses_a_host_with_no_isolating_tier():
+    """nbgrader's hidden cells grade in a worker of their own (engine/apart.py), which
+    proves its sandbox while it imports the engine: on a host with no isolating tier it
+    answers SandboxUnavailable, raised again in the caller, and no score."""
+    run = subprocess.run([sys.executable, "-c", NO_ISOLATION, sys.executable, "-c",
+                          REFUSED_APART], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("refused: no sandbox tier works on this host"), run.stdout
+    assert "process only: not used unless asked for by name" in run.stdout
+
+
 @ROOT_AND_SETPRIV
 def test_grade_with_process_only_asked_for_says_what_it_does_not_protect(workspace):
     out = workspace / "bare" / "grades-process"

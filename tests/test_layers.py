@@ -77,12 +77,13 @@ def test_help_list_and_misuse_import_neither_pytest_nor_numpy(argv):
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout[-2000:] + done.stderr
 
 
-@pytest.mark.parametrize("module", ["autograder.engine.worker",
+@pytest.mark.parametrize("module", ["autograder.engine.worker", "autograder.engine.apart",
+                                    "autograder.engine.warm_worker",
                                     "autograder.instructor.gradescope_run"])
 def test_a_grading_process_can_start_its_sandbox_before_pytest_and_numpy(module):
-    """A batch worker and Gradescope's runner prove their sandbox in a thread while they
-    import pytest, numpy and the engine: their own modules import neither, or the zygote's
-    start would wait for those imports."""
+    """A batch worker, the worker of one check or nbgrader cell, the warm worker and
+    Gradescope's runner prove their sandbox in a thread while they import pytest, numpy and
+    the engine: their own modules import neither, or the zygote's start would wait."""
     code = (f"import sys, {module}\n"
             "print(sorted(m for m in ('numpy', 'pytest') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,

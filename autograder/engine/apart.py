@@ -5,7 +5,9 @@ student's; it never loads an oracle).
 The job goes as JSON on the worker's stdin; the answer comes back as JSON in a file: each
 student's result, or the error's type and message, raised here again as that type
 (``core/errors.py``). A worker that leaves no answer is a ``ChecksError``; its last words
-are shown, never read to decide anything.
+are shown, never read to decide anything. The worker proves its sandbox in a thread while
+it imports pytest, numpy and the engine (``start_host``, as the warm worker does), then
+hands the proven host to the grading API.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from autograder.core.atomic import write_atomic
@@ -29,7 +32,7 @@ from autograder.core.errors import (
 )
 from autograder.core.loader import Submission
 from autograder.core.results import StudentResult
-from autograder.engine.early import exit_now
+from autograder.engine.early import exit_now, in_thread
 
 WORKER_SECONDS = 600
 ERRORS = {cls.__name__: cls for cls in (ChecksError, ConfigError, DeadlinePassed, KitError,
@@ -79,6 +82,23 @@ def worker_env() -> dict[str, str]:
             "PYTHONPATH": os.pathsep.join([engine, os.environ.get("PYTHONPATH", "")])}
 
 
+def start_host(shared: dict, out: Path) -> Callable[[], object]:
+    """Open the proven host of ``shared``'s jobs (as ``grade`` would: the same folders
+    hidden, the same secrets tried by the canary) in a thread; a call that waits for it.
+
+    The kit's modules the thread uses are imported here, before it starts: two threads that
+    import at once can each be handed a module the other has half made (numpy, which the
+    canary imports, is the one module left to it: it imports none of the kit's)."""
+    from autograder.sandbox import confine, proxy  # noqa: F401 - the probe's, the canary's
+    from autograder.sandbox.policy import open_for_grading
+
+    assignment = load_assignment(shared["assignment"])
+    reference = Path(shared["reference"] or assignment.hidden).resolve()
+    submissions = [Submission(s, Path(p)) for s, p in shared["submissions"]]
+    return in_thread(open_for_grading, assignment, reference, out, submissions,
+                     shared["sandbox"], shared["allow_process"])
+
+
 def answer_job(job: dict, **more: object) -> dict:
     """A job graded by the one grading API (``more``: its other arguments, e.g. a warm
     host): each student's result as plain data, or the error's type and message."""
@@ -111,7 +131,21 @@ def results_of(reply: dict) -> dict[str, StudentResult]:
 
 def main() -> None:
     job = json.load(sys.stdin)
-    write_atomic(Path(job["answer"]), json.dumps(answer_job(job)))
+    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+        out = Path(tmp)  # the student's results.json and feedback.md, as grade's own
+        opened = start_host(job, out)
+        from autograder.engine import api  # noqa: F401 - pytest and numpy, as the zygote starts
+
+        try:
+            host = opened()
+        except KitError as err:  # no tier may grade here (or one unknown): the answer says so
+            reply = error_reply(err)
+        else:
+            try:
+                reply = answer_job(job, host=host, out=out)
+            finally:
+                host.close()
+    write_atomic(Path(job["answer"]), json.dumps(reply))
     exit_now(0)  # the answer written, the run's zygote closed
 
 

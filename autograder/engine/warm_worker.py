@@ -34,7 +34,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder.engine.early import die_with, in_thread
+from autograder.engine.apart import start_host
+from autograder.engine.early import die_with
 from autograder.sandbox.spawner import Spawner
 
 IDLE_SECONDS = 30 * 60
@@ -51,25 +52,6 @@ def lines_of(stream: object) -> queue.Queue:
 
     threading.Thread(target=read, daemon=True).start()
     return lines
-
-
-def start_host(shared: dict, out: Path) -> Callable[[], object]:
-    """Open the proven host of ``shared``'s jobs (as ``grade`` would: the same folders
-    hidden, the same secrets tried by the canary) in a thread; a call that waits for it.
-
-    The kit's modules the thread uses are imported here, before it starts: two threads that
-    import at once can each be handed a module the other has half made (numpy, which the
-    canary imports, is the one module left to it: it imports none of the kit's)."""
-    from autograder.core.config import load_assignment
-    from autograder.core.loader import Submission
-    from autograder.sandbox import confine, proxy  # noqa: F401 - the probe's, the canary's
-    from autograder.sandbox.policy import open_for_grading
-
-    assignment = load_assignment(shared["assignment"])
-    reference = Path(shared["reference"] or assignment.hidden).resolve()
-    submissions = [Submission(s, Path(p)) for s, p in shared["submissions"]]
-    return in_thread(open_for_grading, assignment, reference, out, submissions,
-                     shared["sandbox"], shared["allow_process"])
 
 
 def host_alive(host: object) -> bool:
