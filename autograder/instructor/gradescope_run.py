@@ -156,8 +156,9 @@ def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
         out.mkdir(mode=0o700)
         submissions = [Submission(copy.stem, copy)]
         from autograder.sandbox import confine  # noqa: F401 - the thread's, imported before it
+        allow_process = sandbox == "process"  # only when the package asks for it by name
         proven = in_thread(open_for_grading, assignment, assignment.hidden.resolve(), out,
-                           submissions, sandbox, sandbox == "process")
+                           submissions, sandbox, allow_process)
         from autograder.engine import api  # pytest and numpy, as the zygote starts
 
         try:
