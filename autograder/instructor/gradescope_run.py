@@ -46,12 +46,12 @@ from autograder.core.loader import (
     read_submission,
 )
 from autograder.core.results import StudentResult
-from autograder.engine.early import exit_now, in_thread
+from autograder.engine.apart import job_of, start_host
+from autograder.engine.early import exit_now
 from autograder.formats.feedback_md import escape
 from autograder.formats.gradescope import results
 from autograder.instructor.gradescope_package import did_not_start
 from autograder.sandbox.host import NOT_PROTECTED, describe_tier
-from autograder.sandbox.policy import open_for_grading
 
 DEADLINE = 540.0
 NOT_SAFE = ("This submission could not be graded safely on this autograder's host, so it "
@@ -155,10 +155,10 @@ def grade(root: Path, name: str, deadline: float, sandbox: str | None) -> dict:
         out = Path(tmp) / "out"
         out.mkdir(mode=0o700)
         submissions = [Submission(copy.stem, copy)]
-        from autograder.sandbox import confine  # noqa: F401 - the thread's, imported before it
         allow_process = sandbox == "process"  # only when the package asks for it by name
-        proven = in_thread(open_for_grading, assignment, assignment.hidden.resolve(), out,
-                           submissions, sandbox, allow_process)
+        proven = start_host(job_of(assignment, submissions, oracle="hidden", reference=None,
+                                   seed=None, parts=None, sandbox=sandbox,
+                                   allow_process=allow_process), out)
         from autograder.engine import api  # pytest and numpy, as the zygote starts
 
         try:
